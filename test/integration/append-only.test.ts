@@ -1,0 +1,41 @@
+import { createTestDatabase, TestDatabase } from '../support/postgres';
+
+describe('the audit event table is append-only in Postgres itself', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // Arrange: one stored event in a monthly partition and one in the default partition
+    await db.pool.query("SELECT ensure_audit_event_partition('2026-11-01')");
+    await db.pool.query(`INSERT INTO audit_events (event_id, event_time, event_source, event_name, raw, content_sha256)
+      VALUES ('e-1', '2026-11-02T10:00:00Z', 'sagemaker.amazonaws.com', 'CreateTrainingJob', '{"eventID":"e-1"}', 'h1'),
+             ('e-2', '1999-01-01T00:00:00Z', 'sagemaker.amazonaws.com', 'CreateModel', '{"eventID":"e-2"}', 'h2')`);
+    await db.pool.query("INSERT INTO audit_event_keys (event_id, event_time, content_sha256) VALUES ('e-1', '2026-11-02T10:00:00Z', 'h1')");
+  });
+  afterAll(() => db.drop());
+
+  it.each([
+    ['UPDATE', "UPDATE audit_events SET event_name = 'DeleteTrainingJob' WHERE event_id = 'e-1'"],
+    ['UPDATE of the raw record', `UPDATE audit_events SET raw = '{}' WHERE event_id = 'e-2'`],
+    ['DELETE', "DELETE FROM audit_events WHERE event_id = 'e-1'"],
+    ['DELETE on a partition', 'DELETE FROM audit_events_2026_11'],
+    ['TRUNCATE', 'TRUNCATE audit_events'],
+    ['TRUNCATE of a partition', 'TRUNCATE audit_events_2026_11'],
+    ['TRUNCATE of the default partition', 'TRUNCATE audit_events_default'],
+    ['UPDATE of the eventID key', "UPDATE audit_event_keys SET content_sha256 = 'x'"],
+    ['DELETE of the eventID key', 'DELETE FROM audit_event_keys'],
+  ])('refuses %s', async (_label, sql) => {
+    // Act / Assert
+    await expect(db.pool.query(sql)).rejects.toThrow(/audit store is append-only/);
+  });
+
+  it('still holds both events unchanged afterwards', async () => {
+    // Act
+    const { rows } = await db.pool.query('SELECT event_id, event_name, raw::text AS raw FROM audit_events ORDER BY event_id');
+
+    // Assert
+    expect(rows).toEqual([
+      { event_id: 'e-1', event_name: 'CreateTrainingJob', raw: '{"eventID":"e-1"}' },
+      { event_id: 'e-2', event_name: 'CreateModel', raw: '{"eventID":"e-2"}' },
+    ]);
+  });
+});
