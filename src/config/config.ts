@@ -39,6 +39,8 @@ export const ConfigSchema = z.object({
   /** BullMQ key prefix; the braces keep every key of a queue in one Redis Cluster slot. */
   GOVGRAPH_QUEUE_PREFIX: z.string().min(1).default('{govgraph}'),
   WORKER_CONCURRENCY: positiveInt(2),
+  /** How long a job's lock lasts without renewal: a killed worker's job is retried after about this. */
+  WORKER_LOCK_MS: positiveInt(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -48,7 +50,9 @@ export class ConfigError extends Error {}
 
 /** Parses the environment; a bad value is a ConfigError naming every variable at fault. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = ConfigSchema.safeParse(env);
+  // An empty variable (as compose's `${X:-}` gives) means "not set".
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = ConfigSchema.safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);

@@ -3,8 +3,11 @@ import { Client, Pool } from 'pg';
 
 /** Where tests find Postgres: TEST_DATABASE_ADMIN_URL, else the local trust-auth server. */
 export const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-/** Migrated once per run by globalSetup; every test file copies it into a database of its own. */
-export const TEMPLATE_DB = 'govgraph_test_template';
+/**
+ * Migrated once per run by globalSetup (which names it in the environment, so concurrent runs
+ * never share one); every test file copies it into a database of its own.
+ */
+export const templateDb = () => process.env.GOVGRAPH_TEST_TEMPLATE_DB ?? 'govgraph_test_template';
 
 export function databaseUrl(name: string): string {
   const u = new URL(ADMIN_URL);
@@ -32,7 +35,7 @@ export interface TestDatabase {
 /** A fresh, migrated database for one test file (isolated, order-independent). */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `govgraph_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-  await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+  await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${templateDb()}`);
   const url = databaseUrl(name);
   const pool = new Pool({ connectionString: url, max: 4 });
   return {

@@ -1,0 +1,108 @@
+/**
+ * `npm run bench:ingest -- --events N`: generates N realistic CloudTrail records as one gzipped
+ * S3-style log file, ingests it through the real pipeline (stream → transform → set-based load)
+ * into a fresh database, then in the same run measures Postgres's raw COPY of the same records
+ * into an equivalent table (same columns and indexes). The last line is one JSON object.
+ * Ratios, not absolute times: both sides run on the same machine in the same minute.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import { createGzip } from 'node:zlib';
+import { Client, Pool } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { generateCloudTrailRecords } from '../src/demo/generate';
+import { migrate } from '../src/db/migrate';
+import { ingestCloudTrailPaths } from '../src/ingest/ingest-files';
+import { prepareCloudTrailRecord, isPrepared } from '../src/domain/cloudtrail/prepare';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+async function writeLogFile(file: string, n: number): Promise<void> {
+  const gz = createGzip({ level: 1 });
+  const out = gz.pipe(createWriteStream(file));
+  gz.write('{"Records":[');
+  let i = 0;
+  for (const r of generateCloudTrailRecords(n)) {
+    if (!gz.write((i++ ? ',' : '') + JSON.stringify(r))) await once(gz, 'drain');
+  }
+  gz.end(']}');
+  await once(out, 'finish');
+}
+
+const csv = (v: unknown): string => {
+  if (v === null || v === undefined) return '';
+  const s = Array.isArray(v) ? `{${v.map((x) => `"${String(x).replace(/[\\"]/g, '\\$&')}"`).join(',')}}` : v instanceof Date ? v.toISOString() : String(v);
+  return `"${s.replace(/"/g, '""')}"`;
+};
+
+async function main(): Promise<void> {
+  const n = arg('events', 200_000);
+  const adminUrl = process.env.BENCH_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+  const dbName = `govgraph_bench_${Date.now()}`;
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'govgraph-bench-'));
+  const file = path.join(dir, '111122223333_CloudTrail_us-east-1_bench.json.gz');
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    process.stderr.write(`generating ${n} records…\n`);
+    await writeLogFile(file, n);
+    await migrate(url.toString());
+    const pool = new Pool({ connectionString: url.toString(), max: 4 });
+
+    // 1. the real pipeline
+    process.stderr.write('ingesting through the pipeline…\n');
+    const t0 = process.hrtime.bigint();
+    const counts = await ingestCloudTrailPaths(pool, [file], { teamTagKey: 'team' });
+    const pipelineSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (counts.stored !== n) throw new Error(`pipeline stored ${counts.stored} of ${n}`);
+
+    // 2. raw COPY of the same records (same columns and values) into an equivalent table
+    process.stderr.write('measuring raw COPY…\n');
+    await pool.query('CREATE TABLE copy_baseline (LIKE audit_events INCLUDING DEFAULTS INCLUDING INDEXES)');
+    const lines: string[] = [];
+    for (const r of generateCloudTrailRecords(n)) {
+      const p = prepareCloudTrailRecord({ source: file, position: '', value: r, text: JSON.stringify(r) });
+      if (!isPrepared(p)) throw new Error(p.reason);
+      const e = p.event;
+      lines.push([
+        e.eventId, e.eventTime, e.eventSource, e.eventName, e.eventType, e.eventCategory, e.awsRegion, e.accountId,
+        null, e.principal?.arn, e.principal?.type, e.userIdentityArn, e.sessionName, e.accessKeyId, e.invokedBy,
+        e.sourceIpAddress, e.userAgent, e.errorCode, e.errorMessage, e.readOnly, e.resources.map((x) => x.arn), p.text, p.contentSha256,
+      ].map(csv).join(',') + '\n');
+    }
+    const client = await pool.connect();
+    const t1 = process.hrtime.bigint();
+    await pipeline(
+      Readable.from(lines),
+      client.query(copyFrom(`COPY copy_baseline (event_id, event_time, event_source, event_name, event_type, event_category, aws_region, account_id,
+        principal_id, principal_arn, principal_type, user_identity_arn, session_name, access_key_id, invoked_by, source_ip_address, user_agent,
+        error_code, error_message, read_only, resource_arns, raw, content_sha256) FROM STDIN WITH (FORMAT csv)`)),
+    );
+    const copySeconds = Number(process.hrtime.bigint() - t1) / 1e9;
+    client.release();
+    await pool.end();
+
+    const eventsPerSecond = Math.round(n / pipelineSeconds);
+    const copyRowsPerSecond = Math.round(n / copySeconds);
+    process.stdout.write(`${JSON.stringify({ events: n, eventsPerSecond, copyRowsPerSecond, ratio: Number((eventsPerSecond / copyRowsPerSecond).toFixed(3)) })}\n`);
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench:ingest failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,114 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError, loadConfig, Config } from '../config/config';
+import { createPool } from '../db/connections';
+import { redactUrl } from '../db/redact';
+import { migrate } from '../db/migrate';
+import { ingestCloudTrailPaths, ingestTagPaths } from '../ingest/ingest-files';
+import type { CloudTrailCounts } from '../ingest/cloudtrail-load';
+import type { TagCounts } from '../ingest/tags-load';
+import { runWorkers } from '../workers/run-workers';
+import { progressReporter } from './progress';
+
+/**
+ * The `govgraph` command. Thin: it parses arguments and configuration, then calls the same
+ * functions the workers call. Returns the exit status.
+ */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('govgraph')
+    .description('GraphQL governance API and append-only audit store for AWS accounts running SageMaker')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('migrate')
+    .description('create the database if needed and apply prisma/migrations (offline, idempotent)')
+    .action(async () => {
+      const config = loadConfig();
+      const r = await migrate(config.DATABASE_URL);
+      process.stdout.write(
+        `${redactUrl(config.DATABASE_URL)}: ${r.createdDatabase ? 'created; ' : ''}${r.applied.length} migration(s) applied, ${r.alreadyApplied.length} already applied\n`,
+      );
+    });
+
+  const ingest = program.command('ingest').description('ingest files into the audit store');
+  ingest
+    .command('cloudtrail')
+    .description('CloudTrail log files (.json/.json.gz {"Records":[…]}), JSON Lines, EventBridge envelopes, LookupEvents responses; directories are read recursively')
+    .argument('<paths...>')
+    .option('--json', 'print only one JSON object with the counts')
+    .action(async (paths: string[], opts: { json?: boolean }) => {
+      const config = loadConfig();
+      await withPool(config, async (pool) => {
+        const progress = progressReporter<CloudTrailCounts>(!opts.json, (c) => `read ${c.read}  stored ${c.stored}  duplicates ${c.duplicates}  conflicts ${c.conflicts}  rejected ${c.rejected}`);
+        const counts = await ingestCloudTrailPaths(pool, paths, { teamTagKey: config.TEAM_TAG_KEY, onProgress: progress.update });
+        progress.done();
+        const { read, stored, duplicates, conflicts, rejected } = counts;
+        if (opts.json) process.stdout.write(`${JSON.stringify({ read, stored, duplicates, conflicts, rejected })}\n`);
+        else process.stdout.write(`cloudtrail: read ${read}, stored ${stored}, duplicates ${duplicates}, conflicts ${conflicts}, rejected ${rejected}\n`);
+      });
+    });
+  ingest
+    .command('tags')
+    .description('saved GetResources responses (Resource Groups Tagging API)')
+    .argument('<paths...>')
+    .option('--complete', 'the files are a complete listing of their accounts and regions: mark resources no longer listed as deleted')
+    .option('--json', 'print only one JSON object with the counts')
+    .action(async (paths: string[], opts: { json?: boolean; complete?: boolean }) => {
+      const config = loadConfig();
+      await withPool(config, async (pool) => {
+        const progress = progressReporter<TagCounts>(!opts.json, (c) => `read ${c.read}  resources ${c.resources}  rejected ${c.rejected}`);
+        const counts = await ingestTagPaths(pool, paths, { teamTagKey: config.TEAM_TAG_KEY, complete: opts.complete, onProgress: progress.update });
+        progress.done();
+        const { read, resources, deleted, rejected } = counts;
+        if (opts.json) process.stdout.write(`${JSON.stringify({ read, resources, deleted, rejected })}\n`);
+        else process.stdout.write(`tags: read ${read}, resources ${resources}, deleted ${deleted}, rejected ${rejected}\n`);
+      });
+    });
+
+  program
+    .command('worker')
+    .description('run the BullMQ workers: scheduled LookupEvents and GetResources syncs, file ingestion jobs')
+    .action(async () => {
+      const config = loadConfig();
+      await runWorkers(config);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    process.stderr.write(`govgraph: ${describeError(err)}\n`);
+    exitCode = 1;
+  }
+  return exitCode;
+}
+
+async function withPool<T>(config: Config, fn: (pool: import('pg').Pool) => Promise<T>): Promise<T> {
+  const pool = createPool(config.DATABASE_URL);
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** One line a person can act on; never a stack trace, never a password. */
+export function describeError(err: unknown): string {
+  if (err instanceof ConfigError) return err.message;
+  const e = err as { code?: string; message?: string; errors?: unknown[] };
+  if (e?.code === 'ECONNREFUSED' || (Array.isArray(e?.errors) && e.errors.length > 0 && (e.errors[0] as { code?: string }).code === 'ECONNREFUSED')) {
+    return `cannot connect to the database (${redactUrl(loadConfigSafe()?.DATABASE_URL ?? '')}): connection refused; is Postgres running?`;
+  }
+  if (e?.code === '3D000') return `${e.message}; run \`govgraph migrate\` first`;
+  if (e?.code === '42P01') return `${e.message}; the database is not migrated: run \`govgraph migrate\``;
+  return e?.message ?? String(err);
+}
+
+function loadConfigSafe(): Config | null {
+  try {
+    return loadConfig();
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * First transform step: decide whether a source record can be stored as an audit event.
+ * A rejection keeps the record's text and says every problem at once, so one look at the
+ * rejected-records table is enough to fix a feed.
+ */
+import type { SourceRecord, ValidatedRecord } from './types';
+
+/** A parsed JSON object (not an array, not null). */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The value when it is a string with something in it; CloudTrail writes `""` for "not known". */
+export function nonEmptyString(value: unknown): string | null {
+  return typeof value === 'string' && value.trim() !== '' ? value : null;
+}
+
+const REQUIRED_STRINGS = ['eventID', 'eventTime', 'eventSource', 'eventName'] as const;
+
+export function validateCloudTrailRecord(rec: SourceRecord): ValidatedRecord {
+  const problems = findProblems(rec);
+  if (problems.length > 0) {
+    return { ok: false, rejected: { source: rec.source, position: rec.position, reason: problems.join('; '), raw: rec.text } };
+  }
+  return { ok: true, record: rec.value as Record<string, unknown>, text: rec.text, source: rec.source, position: rec.position };
+}
+
+function findProblems(rec: SourceRecord): string[] {
+  if (rec.value === undefined) return [`not JSON: ${jsonParserMessage(rec.text)}`];
+  if (!isJsonObject(rec.value)) return [`not a JSON object: got ${describeJsonType(rec.value)}`];
+  const record = rec.value;
+  const problems = REQUIRED_STRINGS.map((field) => requiredStringProblem(field, record[field])).filter(
+    (p): p is string => p !== null,
+  );
+  const eventTime = record.eventTime;
+  if (typeof eventTime === 'string' && eventTime.trim() !== '' && parseIsoTimestamp(eventTime) === null) {
+    problems.push(`eventTime ${JSON.stringify(eventTime)} is not an ISO 8601 timestamp`);
+  }
+  return problems;
+}
+
+function requiredStringProblem(field: string, value: unknown): string | null {
+  if (value === undefined || value === null) return `missing ${field}`;
+  if (typeof value !== 'string') return `${field} is not a string: got ${describeJsonType(value)}`;
+  if (value.trim() === '') return `${field} is empty`;
+  return null;
+}
+
+/** The source gives no parser message, so parse the text again to report why it is not JSON. */
+function jsonParserMessage(text: string): string {
+  try {
+    JSON.parse(text);
+    return 'the source gave no parsed value';
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+function describeJsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+/**
+ * `2016-01-26T21:42:12Z`, `2021-11-18T09:41:02-08:00`, fractional seconds allowed; a time zone is
+ * required (a local time cannot be placed on the timeline). Out-of-calendar dates (Feb 30) are
+ * refused: `Date.parse` would silently roll them over.
+ */
+const ISO_8601 =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|([+-])(\d{2}):?(\d{2}))$/i;
+
+export function parseIsoTimestamp(text: string): Date | null {
+  const m = ISO_8601.exec(text.trim());
+  if (!m) return null;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number);
+  if (!isCalendarDate(year, month, day) || hour > 23 || minute > 59 || second > 59) return null;
+  const millis = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
+  const offsetMinutes = m[8].toUpperCase() === 'Z' ? 0 : zoneOffsetMinutes(m[9], m[10], m[11]);
+  if (offsetMinutes === null) return null;
+  // setUTCFullYear, unlike Date.UTC, does not map years 0-99 to 1900-1999.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, millis);
+  return new Date(date.getTime() - offsetMinutes * 60_000);
+}
+
+function zoneOffsetMinutes(sign: string, hours: string, minutes: string): number | null {
+  const h = Number(hours);
+  const min = Number(minutes);
+  if (h > 23 || min > 59) return null;
+  return (sign === '-' ? -1 : 1) * (h * 60 + min);
+}
+
+function isCalendarDate(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const daysInMonth = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  return day <= daysInMonth[month - 1];
+}

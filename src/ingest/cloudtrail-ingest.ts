@@ -1,0 +1,50 @@
+import type { Pool } from 'pg';
+import { isPrepared, prepareCloudTrailRecord } from '../domain/cloudtrail/prepare';
+import type { SourceItem } from '../domain/cloudtrail/source-item';
+import { addCounts, CloudTrailBatch, CloudTrailCounts, emptyCloudTrailCounts, loadCloudTrailBatch, LoadContext } from './cloudtrail-load';
+
+export const DEFAULT_BATCH_SIZE = 1000;
+
+export interface IngestOptions extends LoadContext {
+  batchSize?: number;
+  /** called after each stored batch with the running totals */
+  onProgress?: (totals: CloudTrailCounts) => void;
+}
+
+/**
+ * CloudTrail ingestion, one code path for the CLI and the workers: items from any source
+ * (files, LookupEvents pages) → transform (pure) → load in set-based batches. While one batch
+ * is written, the next is read and transformed, so parsing and Postgres work overlap.
+ */
+export async function ingestCloudTrailItems(pool: Pool, items: AsyncIterable<SourceItem>, opts: IngestOptions): Promise<CloudTrailCounts> {
+  const size = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  let totals = emptyCloudTrailCounts();
+  let pending: Promise<void> = Promise.resolve();
+  const flush = (batch: CloudTrailBatch) => {
+    const previous = pending;
+    pending = (async () => {
+      await previous;
+      totals = addCounts(totals, await loadCloudTrailBatch(pool, batch, opts));
+      opts.onProgress?.(totals);
+    })();
+    // keep an early failure from surfacing as an unhandled rejection while reading goes on
+    pending.catch(() => undefined);
+  };
+  let batch: CloudTrailBatch = { events: [], rejected: [] };
+  for await (const item of items) {
+    if (item.kind === 'rejected') batch.rejected.push(item.rejected);
+    else {
+      const prepared = prepareCloudTrailRecord(item.record);
+      if (isPrepared(prepared)) batch.events.push(prepared);
+      else batch.rejected.push(prepared);
+    }
+    if (batch.events.length + batch.rejected.length >= size) {
+      await pending; // at most one batch in flight while the next is read: memory stays bounded
+      flush(batch);
+      batch = { events: [], rejected: [] };
+    }
+  }
+  flush(batch);
+  await pending;
+  return totals;
+}

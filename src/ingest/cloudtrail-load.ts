@@ -1,0 +1,328 @@
+import type { Pool, PoolClient } from 'pg';
+import type { NormalizedEvent, RejectedRecord } from '../domain/cloudtrail/types';
+import { storeRejectedRecords } from './rejected-load';
+import { copyRows } from '../db/copy';
+import {
+  adoptResourceTeams,
+  inTransaction,
+  insertTagObservations,
+  refreshDerivedState,
+  ResourceSighting,
+  TagObservation,
+  upsertResources,
+} from './inventory-load';
+
+/** A validated, normalised record ready to store. */
+export interface PreparedEvent {
+  event: NormalizedEvent;
+  /** the record's text as received */
+  text: string;
+  contentSha256: string;
+  source: string;
+  position: string;
+}
+
+export interface CloudTrailBatch {
+  events: PreparedEvent[];
+  rejected: RejectedRecord[];
+}
+
+export interface CloudTrailCounts {
+  read: number;
+  stored: number;
+  duplicates: number;
+  conflicts: number;
+  rejected: number;
+}
+
+export const emptyCloudTrailCounts = (): CloudTrailCounts => ({ read: 0, stored: 0, duplicates: 0, conflicts: 0, rejected: 0 });
+
+export function addCounts(a: CloudTrailCounts, b: CloudTrailCounts): CloudTrailCounts {
+  return {
+    read: a.read + b.read,
+    stored: a.stored + b.stored,
+    duplicates: a.duplicates + b.duplicates,
+    conflicts: a.conflicts + b.conflicts,
+    rejected: a.rejected + b.rejected,
+  };
+}
+
+export interface LoadContext {
+  runId: string | null;
+  teamTagKey: string;
+}
+
+interface Conflict {
+  prepared: PreparedEvent;
+  storedSha256: string;
+}
+
+const EVENT_COLUMNS = [
+  'event_id', 'event_time', 'event_source', 'event_name', 'event_type', 'event_category', 'aws_region',
+  'account_id', 'principal_id', 'principal_arn', 'principal_type', 'user_identity_arn', 'session_name',
+  'access_key_id', 'invoked_by', 'source_ip_address', 'user_agent', 'error_code', 'error_message',
+  'read_only', 'resource_arns', 'raw', 'content_sha256', 'ingestion_run_id',
+];
+
+/** First day (UTC) of each month the batch's events fall in: the partitions they need. */
+export function eventMonths(events: PreparedEvent[]): string[] {
+  const months = new Set(events.map((p) => p.event.eventTime.toISOString().slice(0, 7) + '-01'));
+  return [...months].sort();
+}
+
+/**
+ * Splits a batch into first occurrences by eventID and in-batch repeats (duplicates when the
+ * content is the same, conflicts when it differs).
+ */
+export function splitInBatchRepeats(events: PreparedEvent[]): { firsts: PreparedEvent[]; duplicates: number; conflicts: Conflict[] } {
+  const firstById = new Map<string, PreparedEvent>();
+  let duplicates = 0;
+  const conflicts: Conflict[] = [];
+  for (const p of events) {
+    const first = firstById.get(p.event.eventId);
+    if (!first) firstById.set(p.event.eventId, p);
+    else if (first.contentSha256 === p.contentSha256) duplicates++;
+    else conflicts.push({ prepared: p, storedSha256: first.contentSha256 });
+  }
+  return { firsts: [...firstById.values()], duplicates, conflicts };
+}
+
+/**
+ * Stores one batch exactly once by eventID, in one transaction: claims the eventIDs, upserts the
+ * principals and resources the new events name, COPYs the new events, applies their inventory
+ * effects, and keeps conflicts and rejected records aside. Replaying a batch stores nothing new.
+ */
+export async function loadCloudTrailBatch(pool: Pool, batch: CloudTrailBatch, ctx: LoadContext): Promise<CloudTrailCounts> {
+  const read = batch.events.length + batch.rejected.length;
+  const client = await pool.connect();
+  try {
+    if (batch.events.length > 0) {
+      // Partitions are DDL: made in their own short transaction, before the batch's.
+      await client.query('SELECT ensure_audit_event_partition(m) FROM unnest($1::date[]) AS m', [eventMonths(batch.events)]);
+    }
+    return await inTransaction(client, async () => {
+      const { firsts, duplicates: inBatchDuplicates, conflicts } = splitInBatchRepeats(batch.events);
+      const { fresh, duplicates, conflicts: knownConflicts } = await claimEventIds(client, firsts);
+      conflicts.push(...knownConflicts);
+      await storeEvents(client, fresh, ctx);
+      const storedConflicts = await storeConflicts(client, conflicts, ctx.runId);
+      await storeRejectedRecords(client, batch.rejected, ctx.runId);
+      return {
+        read,
+        stored: fresh.length,
+        duplicates: inBatchDuplicates + duplicates,
+        conflicts: storedConflicts,
+        rejected: batch.rejected.length,
+      };
+    });
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * Inserts the eventIDs; those already known are duplicates (same content hash) or conflicts.
+ * The primary key makes this race-safe: a concurrent batch with the same eventID waits on the
+ * row lock and then sees the conflict.
+ */
+async function claimEventIds(client: PoolClient, events: PreparedEvent[]) {
+  if (events.length === 0) return { fresh: [], duplicates: 0, conflicts: [] as Conflict[] };
+  const sorted = [...events].sort((a, b) => (a.event.eventId < b.event.eventId ? -1 : 1));
+  const { rows } = await client.query<{ event_id: string }>(
+    `INSERT INTO audit_event_keys (event_id, event_time, content_sha256)
+     SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[])
+     ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+    [sorted.map((p) => p.event.eventId), sorted.map((p) => p.event.eventTime), sorted.map((p) => p.contentSha256)],
+  );
+  const claimed = new Set(rows.map((r) => r.event_id));
+  const fresh = events.filter((p) => claimed.has(p.event.eventId));
+  const known = events.filter((p) => !claimed.has(p.event.eventId));
+  let duplicates = 0;
+  const conflicts: Conflict[] = [];
+  if (known.length > 0) {
+    const { rows: stored } = await client.query<{ event_id: string; content_sha256: string }>(
+      'SELECT event_id, content_sha256 FROM audit_event_keys WHERE event_id = ANY($1::text[])',
+      [known.map((p) => p.event.eventId)],
+    );
+    const storedHash = new Map(stored.map((r) => [r.event_id, r.content_sha256]));
+    for (const p of known) {
+      const h = storedHash.get(p.event.eventId)!;
+      if (h === p.contentSha256) duplicates++;
+      else conflicts.push({ prepared: p, storedSha256: h });
+    }
+  }
+  return { fresh, duplicates, conflicts };
+}
+
+async function storeEvents(client: PoolClient, fresh: PreparedEvent[], ctx: LoadContext): Promise<void> {
+  if (fresh.length === 0) return;
+  const principalIds = await upsertPrincipals(client, fresh);
+  await upsertAccounts(client, fresh);
+  const resourceIds = await upsertResources(client, resourceSightings(fresh));
+  await copyRows(
+    client,
+    'audit_events',
+    EVENT_COLUMNS,
+    fresh.map(({ event: e, text, contentSha256 }) => [
+      e.eventId, e.eventTime, e.eventSource, e.eventName, e.eventType, e.eventCategory, e.awsRegion,
+      e.accountId, e.principal ? principalIds.get(e.principal.arn) ?? null : null, e.principal?.arn ?? null,
+      e.principal?.type ?? null, e.userIdentityArn, e.sessionName, e.accessKeyId, e.invokedBy,
+      e.sourceIpAddress, e.userAgent, e.errorCode, e.errorMessage, e.readOnly,
+      e.resources.map((r) => r.arn), text, contentSha256, ctx.runId,
+    ]),
+  );
+  await applyInventoryEffects(client, fresh, resourceIds, principalIds, ctx);
+  await adoptResourceTeams(client, [...principalIds.keys()]);
+}
+
+async function upsertPrincipals(client: PoolClient, events: PreparedEvent[]): Promise<Map<string, string>> {
+  type Row = { arn: string; type: string; accountId: string | null; name: string; awsId: string | null; first: Date; last: Date };
+  const byArn = new Map<string, Row>();
+  for (const { event: e } of events) {
+    const p = e.principal;
+    if (!p) continue;
+    const row = byArn.get(p.arn);
+    if (!row) byArn.set(p.arn, { arn: p.arn, type: p.type, accountId: p.accountId, name: p.name, awsId: p.awsPrincipalId, first: e.eventTime, last: e.eventTime });
+    else {
+      if (e.eventTime < row.first) row.first = e.eventTime;
+      if (e.eventTime > row.last) row.last = e.eventTime;
+      row.awsId = row.awsId ?? p.awsPrincipalId;
+    }
+  }
+  const rows = [...byArn.values()].sort((a, b) => (a.arn < b.arn ? -1 : 1));
+  if (rows.length === 0) return new Map();
+  const { rows: out } = await client.query<{ id: string; arn: string }>(
+    `INSERT INTO principals AS p (arn, principal_type, account_id, name, aws_principal_id, first_seen, last_seen)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])
+     ON CONFLICT (arn) DO UPDATE SET
+       first_seen = LEAST(p.first_seen, EXCLUDED.first_seen),
+       last_seen = GREATEST(p.last_seen, EXCLUDED.last_seen),
+       aws_principal_id = COALESCE(p.aws_principal_id, EXCLUDED.aws_principal_id),
+       -- the account root and "another account" share arn:aws:iam::<acct>:root; Root is the more precise
+       principal_type = CASE WHEN EXCLUDED.principal_type = 'ROOT' THEN 'ROOT' ELSE p.principal_type END
+     RETURNING p.id::text AS id, p.arn`,
+    [
+      rows.map((r) => r.arn), rows.map((r) => r.type), rows.map((r) => r.accountId), rows.map((r) => r.name),
+      rows.map((r) => r.awsId), rows.map((r) => r.first), rows.map((r) => r.last),
+    ],
+  );
+  return new Map(out.map((r) => [r.arn, r.id]));
+}
+
+async function upsertAccounts(client: PoolClient, events: PreparedEvent[]): Promise<void> {
+  const span = new Map<string, { first: Date; last: Date }>();
+  for (const { event: e } of events) {
+    if (!e.accountId || !/^\d{12}$/.test(e.accountId)) continue;
+    const s = span.get(e.accountId);
+    if (!s) span.set(e.accountId, { first: e.eventTime, last: e.eventTime });
+    else {
+      if (e.eventTime < s.first) s.first = e.eventTime;
+      if (e.eventTime > s.last) s.last = e.eventTime;
+    }
+  }
+  const ids = [...span.keys()].sort();
+  if (ids.length === 0) return;
+  await client.query(
+    `INSERT INTO accounts AS a (account_id, first_seen, last_seen)
+     SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[])
+     ON CONFLICT (account_id) DO UPDATE SET first_seen = LEAST(a.first_seen, EXCLUDED.first_seen),
+                                            last_seen = GREATEST(a.last_seen, EXCLUDED.last_seen)`,
+    [ids, ids.map((id) => span.get(id)!.first), ids.map((id) => span.get(id)!.last)],
+  );
+}
+
+/**
+ * Every resource the events touched, plus those their inventory effects name. S3 objects stay
+ * in the events' resource ARNs but are not inventoried: data events would flood the table.
+ */
+export function resourceSightings(events: PreparedEvent[]): ResourceSighting[] {
+  const out: ResourceSighting[] = [];
+  const isS3Object = (arn: string) => /^arn:[\w-]+:s3:::[^/]+\/./.test(arn);
+  for (const { event: e } of events) {
+    for (const r of e.resources) {
+      if (!isS3Object(r.arn)) out.push({ arn: r.arn, name: r.name, firstSeen: e.eventTime, lastSeen: e.eventTime });
+    }
+    for (const fx of e.effects) {
+      out.push({ arn: fx.arn, name: fx.kind === 'create' ? fx.name : null, firstSeen: e.eventTime, lastSeen: e.eventTime });
+    }
+  }
+  return out;
+}
+
+/**
+ * Creates, deletes and tag changes, each resolved by event time so late or out-of-order
+ * arrival gives the same inventory as in-order arrival.
+ */
+async function applyInventoryEffects(
+  client: PoolClient,
+  events: PreparedEvent[],
+  resourceIds: Map<string, string>,
+  principalIds: Map<string, string>,
+  ctx: LoadContext,
+): Promise<void> {
+  type Lifecycle = { arn: string; at: Date; eventId: string; principalId: string | null };
+  const latestCreate = new Map<string, Lifecycle>();
+  const latestDelete = new Map<string, Lifecycle>();
+  const observations: TagObservation[] = [];
+  for (const { event: e } of events) {
+    for (const fx of e.effects) {
+      const resourceId = resourceIds.get(fx.arn)!;
+      const life = { arn: fx.arn, at: e.eventTime, eventId: e.eventId, principalId: e.principal ? principalIds.get(e.principal.arn) ?? null : null };
+      const observe = (key: string, value: string | null) =>
+        observations.push({ resourceId, key, value, at: e.eventTime, sourceEventId: e.eventId, sourceSyncRunId: null });
+      if (fx.kind === 'create') {
+        const prev = latestCreate.get(fx.arn);
+        if (!prev || prev.at < life.at) latestCreate.set(fx.arn, life);
+        for (const [k, v] of Object.entries(fx.tags)) observe(k, v);
+      } else if (fx.kind === 'delete') {
+        const prev = latestDelete.get(fx.arn);
+        if (!prev || prev.at < life.at) latestDelete.set(fx.arn, life);
+      } else {
+        for (const [k, v] of Object.entries(fx.set)) observe(k, v);
+        for (const k of fx.remove) observe(k, null);
+      }
+    }
+  }
+  const creates = [...latestCreate.values()].sort((a, b) => (a.arn < b.arn ? -1 : 1));
+  if (creates.length > 0) {
+    // The latest create wins; a create after the last delete brings the resource back.
+    await client.query(
+      `UPDATE resources r SET created_at = c.at, created_event_id = c.event_id, created_by_principal_id = c.principal_id,
+              deleted_at = CASE WHEN r.deleted_at IS NOT NULL AND r.deleted_at <= c.at THEN NULL ELSE r.deleted_at END,
+              deleted_event_id = CASE WHEN r.deleted_at IS NOT NULL AND r.deleted_at <= c.at THEN NULL ELSE r.deleted_event_id END
+         FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::bigint[]) AS c(arn, at, event_id, principal_id)
+        WHERE r.arn = c.arn AND (r.created_at IS NULL OR r.created_at < c.at)`,
+      [creates.map((c) => c.arn), creates.map((c) => c.at), creates.map((c) => c.eventId), creates.map((c) => c.principalId)],
+    );
+  }
+  const deletes = [...latestDelete.values()].sort((a, b) => (a.arn < b.arn ? -1 : 1));
+  if (deletes.length > 0) {
+    // A delete older than the latest create belongs to an earlier life of the same ARN.
+    await client.query(
+      `UPDATE resources r SET deleted_at = d.at, deleted_event_id = d.event_id
+         FROM unnest($1::text[], $2::timestamptz[], $3::text[]) AS d(arn, at, event_id)
+        WHERE r.arn = d.arn AND (r.created_at IS NULL OR r.created_at <= d.at)
+          AND (r.deleted_at IS NULL OR r.deleted_at < d.at)`,
+      [deletes.map((d) => d.arn), deletes.map((d) => d.at), deletes.map((d) => d.eventId)],
+    );
+  }
+  await insertTagObservations(client, observations);
+  await refreshDerivedState(client, [...new Set(observations.map((o) => o.resourceId))], ctx.teamTagKey);
+}
+
+async function storeConflicts(client: PoolClient, conflicts: Conflict[], runId: string | null): Promise<number> {
+  if (conflicts.length === 0) return 0;
+  await client.query(
+    `INSERT INTO event_conflicts (event_id, content_sha256, stored_sha256, raw, source, position, ingestion_run_id)
+     SELECT u.event_id, u.content_sha256, u.stored_sha256, u.raw::json, u.source, u.position, $7::bigint
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+            AS u(event_id, content_sha256, stored_sha256, raw, source, position)
+     ON CONFLICT (event_id, content_sha256) DO NOTHING`,
+    [
+      conflicts.map((c) => c.prepared.event.eventId), conflicts.map((c) => c.prepared.contentSha256),
+      conflicts.map((c) => c.storedSha256), conflicts.map((c) => c.prepared.text),
+      conflicts.map((c) => c.prepared.source), conflicts.map((c) => c.prepared.position), runId,
+    ],
+  );
+  return conflicts.length;
+}

@@ -1,0 +1,164 @@
+import type { PoolClient } from 'pg';
+import { parseArn } from '../domain/aws/arn';
+
+/**
+ * Set-based writes of the resource inventory shared by CloudTrail and tag ingestion: one
+ * statement per step and batch, never a round trip per resource. Rows are sorted by key
+ * so concurrent batches take row locks in the same order.
+ */
+
+export interface ResourceSighting {
+  arn: string;
+  name: string | null;
+  firstSeen: Date;
+  lastSeen: Date;
+}
+
+/** Merges sightings of the same ARN (a statement may not touch one row twice). */
+export function mergeSightings(sightings: ResourceSighting[]): ResourceSighting[] {
+  const byArn = new Map<string, ResourceSighting>();
+  for (const s of sightings) {
+    const seen = byArn.get(s.arn);
+    if (!seen) byArn.set(s.arn, { ...s });
+    else {
+      if (s.firstSeen < seen.firstSeen) seen.firstSeen = s.firstSeen;
+      if (s.lastSeen > seen.lastSeen) seen.lastSeen = s.lastSeen;
+      seen.name = seen.name ?? s.name;
+    }
+  }
+  return [...byArn.values()].sort((a, b) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0));
+}
+
+/** Inserts unknown resources and widens first/last seen of known ones; returns ids by ARN. */
+export async function upsertResources(
+  client: PoolClient,
+  sightings: ResourceSighting[],
+  syncRunId: string | null = null,
+): Promise<Map<string, string>> {
+  const rows = mergeSightings(sightings);
+  if (rows.length === 0) return new Map();
+  const parsed = rows.map((r) => parseArn(r.arn));
+  const { rows: out } = await client.query<{ id: string; arn: string }>(
+    `INSERT INTO resources AS r (arn, service, resource_type, name, region, account_id, first_seen, last_seen, last_sync_run_id)
+     SELECT u.arn, u.service, u.resource_type, u.name, u.region, u.account_id, u.first_seen, u.last_seen, $9::bigint
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[])
+            AS u(arn, service, resource_type, name, region, account_id, first_seen, last_seen)
+     ON CONFLICT (arn) DO UPDATE SET
+       first_seen = LEAST(r.first_seen, EXCLUDED.first_seen),
+       last_seen = GREATEST(r.last_seen, EXCLUDED.last_seen),
+       -- the caller's spelling of the name beats the lower-cased one taken from an ARN
+       name = CASE WHEN r.name IS NULL OR (r.name = lower(r.name) AND EXCLUDED.name IS NOT NULL) THEN EXCLUDED.name ELSE r.name END,
+       last_sync_run_id = COALESCE(EXCLUDED.last_sync_run_id, r.last_sync_run_id)
+     RETURNING r.id::text AS id, r.arn`,
+    [
+      rows.map((r) => r.arn),
+      parsed.map((p) => p?.service ?? 'unknown'),
+      parsed.map((p) => p?.resourceType ?? null),
+      rows.map((r, i) => r.name ?? parsed[i]?.resourceName ?? null),
+      parsed.map((p) => p?.region || null),
+      parsed.map((p) => p?.accountId || null),
+      rows.map((r) => r.firstSeen),
+      rows.map((r) => r.lastSeen),
+      syncRunId,
+    ],
+  );
+  return new Map(out.map((r) => [r.arn, r.id]));
+}
+
+export interface TagObservation {
+  resourceId: string;
+  key: string;
+  /** null: the tag was removed */
+  value: string | null;
+  at: Date;
+  sourceEventId: string | null;
+  sourceSyncRunId: string | null;
+}
+
+/** Appends tag observations; replays of the same event or sync run add nothing. */
+export async function insertTagObservations(client: PoolClient, obs: TagObservation[]): Promise<void> {
+  if (obs.length === 0) return;
+  await client.query(
+    `INSERT INTO resource_tag_changes (resource_id, tag_key, tag_value, changed_at, source_event_id, source_sync_run_id)
+     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::bigint[])
+     ON CONFLICT DO NOTHING`,
+    [
+      obs.map((o) => o.resourceId),
+      obs.map((o) => o.key),
+      obs.map((o) => o.value),
+      obs.map((o) => o.at),
+      obs.map((o) => o.sourceEventId),
+      obs.map((o) => o.sourceSyncRunId),
+    ],
+  );
+}
+
+/**
+ * Recomputes what derives from the tag observations of these resources: current tags (latest
+ * observation per key), the owner team (value of the team tag key), and the tags and team of
+ * the principal with the same ARN (IAM roles and users are resources too).
+ */
+export async function refreshDerivedState(client: PoolClient, resourceIds: string[], teamTagKey: string): Promise<void> {
+  if (resourceIds.length === 0) return;
+  const ids = [...new Set(resourceIds)].sort();
+  await client.query(
+    `UPDATE resources r SET tags = COALESCE((
+        SELECT jsonb_object_agg(x.tag_key, x.tag_value)
+          FROM (SELECT DISTINCT ON (c.tag_key) c.tag_key, c.tag_value
+                  FROM resource_tag_changes c WHERE c.resource_id = r.id
+                 ORDER BY c.tag_key, c.changed_at DESC, c.id DESC) x
+         WHERE x.tag_value IS NOT NULL), '{}'::jsonb)
+      WHERE r.id = ANY($1::bigint[])`,
+    [ids],
+  );
+  await client.query(
+    `INSERT INTO teams (name)
+     SELECT DISTINCT r.tags->>$2 FROM resources r
+      WHERE r.id = ANY($1::bigint[]) AND COALESCE(r.tags->>$2, '') <> ''
+     ORDER BY 1
+     ON CONFLICT (name) DO NOTHING`,
+    [ids, teamTagKey],
+  );
+  await client.query(
+    `UPDATE resources r SET owner_team_id = t.id
+       FROM resources r2 LEFT JOIN teams t ON t.name = r2.tags->>$2
+      WHERE r.id = r2.id AND r.id = ANY($1::bigint[]) AND r.owner_team_id IS DISTINCT FROM t.id`,
+    [ids, teamTagKey],
+  );
+  await client.query(
+    `UPDATE principals p SET tags = r.tags, team_id = r.owner_team_id
+       FROM resources r
+      WHERE r.id = ANY($1::bigint[]) AND p.arn = r.arn
+        AND (p.tags IS DISTINCT FROM r.tags OR p.team_id IS DISTINCT FROM r.owner_team_id)`,
+    [ids],
+  );
+}
+
+/** Principals first seen in this batch take the tags and team of the resource with their ARN. */
+export async function adoptResourceTeams(client: PoolClient, principalArns: string[]): Promise<void> {
+  if (principalArns.length === 0) return;
+  await client.query(
+    `UPDATE principals p SET tags = r.tags, team_id = r.owner_team_id
+       FROM resources r
+      WHERE p.arn = ANY($1::text[]) AND r.arn = p.arn
+        AND (p.tags IS DISTINCT FROM r.tags OR p.team_id IS DISTINCT FROM r.owner_team_id)`,
+    [principalArns],
+  );
+}
+
+/** Runs fn in a transaction, retrying when Postgres picks this batch as a deadlock victim. */
+export async function inTransaction<T>(client: PoolClient, fn: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    await client.query('BEGIN');
+    try {
+      const result = await fn();
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      const code = (err as { code?: string }).code;
+      const retryable = code === '40P01' || code === '40001'; // deadlock_detected, serialization_failure
+      if (!retryable || attempt >= attempts) throw err;
+    }
+  }
+}
