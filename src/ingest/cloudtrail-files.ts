@@ -21,6 +21,7 @@ import {
 export type { SourceItem };
 
 /** A log file starts this way; pretty-printed ones too. */
+import { scanLogFile } from './log-file-scanner';
 const LOG_FILE_START = /^\{\s*"Records"\s*:\s*\[/;
 
 export async function* readCloudTrailPaths(paths: string[]): AsyncGenerator<SourceItem> {
@@ -37,6 +38,8 @@ export async function* readCloudTrailFile(file: string): AsyncGenerator<SourceIt
   // a first line that parses on its own, and more lines: JSON Lines, even of whole log files
   if (start.firstLineIsJson && start.moreLines) return yield* lines();
   const logFile = LOG_FILE_START.test(start.head);
+  // the common case, and the large one: a log file as delivered to S3
+  if (logFile) return yield* scanLogFile(file);
   // a first line that is not JSON but is followed by more: most likely one pretty-printed document
   const prettyDocument = !start.firstLineIsJson && start.moreLines;
   if (!logFile && !prettyDocument) return yield* lines();

@@ -3,7 +3,7 @@ import { isPrepared, prepareCloudTrailRecord } from '../domain/cloudtrail/prepar
 import type { SourceItem } from '../domain/cloudtrail/source-item';
 import { addCounts, CloudTrailBatch, CloudTrailCounts, emptyCloudTrailCounts, loadCloudTrailBatch, LoadContext } from './cloudtrail-load';
 
-export const DEFAULT_BATCH_SIZE = 1000;
+export const DEFAULT_BATCH_SIZE = 5000;
 
 export interface IngestOptions extends LoadContext {
   batchSize?: number;
@@ -31,7 +31,14 @@ export async function ingestCloudTrailItems(pool: Pool, items: AsyncIterable<Sou
     pending.catch(() => undefined);
   };
   let batch: CloudTrailBatch = { events: [], rejected: [] };
+  let sinceYield = 0;
   for await (const item of items) {
+    // Parsing is CPU work on this thread: yield now and then so the batch being written gets its
+    // replies from Postgres and sends its next statement, instead of waiting for the whole batch.
+    if (++sinceYield >= 100) {
+      sinceYield = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     if (item.kind === 'rejected') batch.rejected.push(item.rejected);
     else {
       const prepared = prepareCloudTrailRecord(item.record);

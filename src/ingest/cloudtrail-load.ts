@@ -10,6 +10,7 @@ import {
   ResourceSighting,
   TagObservation,
   upsertResources,
+  upsertTeams,
 } from './inventory-load';
 
 /** A validated, normalised record ready to store. */
@@ -158,7 +159,8 @@ async function storeEvents(client: PoolClient, fresh: PreparedEvent[], ctx: Load
   if (fresh.length === 0) return;
   const principalIds = await upsertPrincipals(client, fresh);
   await upsertAccounts(client, fresh);
-  const resourceIds = await upsertResources(client, resourceSightings(fresh));
+  const teamIds = await upsertTeams(client, createTagTeams(fresh, ctx.teamTagKey));
+  const resourceIds = await upsertResources(client, resourceSightings(fresh, principalIds, teamIds, ctx.teamTagKey));
   await copyRows(
     client,
     'audit_events',
@@ -171,7 +173,7 @@ async function storeEvents(client: PoolClient, fresh: PreparedEvent[], ctx: Load
       e.resources.map((r) => r.arn), text, contentSha256, ctx.runId,
     ]),
   );
-  await applyInventoryEffects(client, fresh, resourceIds, principalIds, ctx);
+  await applyInventoryEffects(client, fresh, resourceIds, ctx);
   await adoptResourceTeams(client, [...principalIds.keys()]);
 }
 
@@ -235,7 +237,12 @@ async function upsertAccounts(client: PoolClient, events: PreparedEvent[]): Prom
  * Every resource the events touched, plus those their inventory effects name. S3 objects stay
  * in the events' resource ARNs but are not inventoried: data events would flood the table.
  */
-export function resourceSightings(events: PreparedEvent[]): ResourceSighting[] {
+export function resourceSightings(
+  events: PreparedEvent[],
+  principalIds: Map<string, string>,
+  teamIds: Map<string, string>,
+  teamTagKey: string,
+): ResourceSighting[] {
   const out: ResourceSighting[] = [];
   const isS3Object = (arn: string) => /^arn:[\w-]+:s3:::[^/]+\/./.test(arn);
   for (const { event: e } of events) {
@@ -243,36 +250,41 @@ export function resourceSightings(events: PreparedEvent[]): ResourceSighting[] {
       if (!isS3Object(r.arn)) out.push({ arn: r.arn, name: r.name, firstSeen: e.eventTime, lastSeen: e.eventTime });
     }
     for (const fx of e.effects) {
-      out.push({ arn: fx.arn, name: fx.kind === 'create' ? fx.name : null, firstSeen: e.eventTime, lastSeen: e.eventTime });
+      const created = fx.kind === 'create'
+        ? { at: e.eventTime, eventId: e.eventId, principalId: e.principal ? principalIds.get(e.principal.arn) ?? null : null }
+        : undefined;
+      const initial = fx.kind === 'create' ? { tags: fx.tags, ownerTeamId: teamIds.get(fx.tags[teamTagKey] ?? '') ?? null } : undefined;
+      out.push({ arn: fx.arn, name: fx.kind === 'create' ? fx.name : null, firstSeen: e.eventTime, lastSeen: e.eventTime, created, initial });
     }
   }
   return out;
 }
 
+/** Team names the batch's create requests tag resources with. */
+function createTagTeams(events: PreparedEvent[], teamTagKey: string): string[] {
+  return events.flatMap(({ event: e }) => e.effects.flatMap((fx) => (fx.kind === 'create' && fx.tags[teamTagKey] ? [fx.tags[teamTagKey]] : [])));
+}
+
 /**
- * Creates, deletes and tag changes, each resolved by event time so late or out-of-order
- * arrival gives the same inventory as in-order arrival.
+ * Deletes and tag changes (creates were applied with the upsert), each resolved by event time
+ * so late or out-of-order arrival gives the same inventory as in-order arrival.
  */
 async function applyInventoryEffects(
   client: PoolClient,
   events: PreparedEvent[],
   resourceIds: Map<string, string>,
-  principalIds: Map<string, string>,
   ctx: LoadContext,
 ): Promise<void> {
-  type Lifecycle = { arn: string; at: Date; eventId: string; principalId: string | null };
-  const latestCreate = new Map<string, Lifecycle>();
+  type Lifecycle = { arn: string; at: Date; eventId: string };
   const latestDelete = new Map<string, Lifecycle>();
   const observations: TagObservation[] = [];
   for (const { event: e } of events) {
     for (const fx of e.effects) {
       const resourceId = resourceIds.get(fx.arn)!;
-      const life = { arn: fx.arn, at: e.eventTime, eventId: e.eventId, principalId: e.principal ? principalIds.get(e.principal.arn) ?? null : null };
+      const life = { arn: fx.arn, at: e.eventTime, eventId: e.eventId };
       const observe = (key: string, value: string | null) =>
         observations.push({ resourceId, key, value, at: e.eventTime, sourceEventId: e.eventId, sourceSyncRunId: null });
       if (fx.kind === 'create') {
-        const prev = latestCreate.get(fx.arn);
-        if (!prev || prev.at < life.at) latestCreate.set(fx.arn, life);
         for (const [k, v] of Object.entries(fx.tags)) observe(k, v);
       } else if (fx.kind === 'delete') {
         const prev = latestDelete.get(fx.arn);
@@ -282,18 +294,6 @@ async function applyInventoryEffects(
         for (const k of fx.remove) observe(k, null);
       }
     }
-  }
-  const creates = [...latestCreate.values()].sort((a, b) => (a.arn < b.arn ? -1 : 1));
-  if (creates.length > 0) {
-    // The latest create wins; a create after the last delete brings the resource back.
-    await client.query(
-      `UPDATE resources r SET created_at = c.at, created_event_id = c.event_id, created_by_principal_id = c.principal_id,
-              deleted_at = CASE WHEN r.deleted_at IS NOT NULL AND r.deleted_at <= c.at THEN NULL ELSE r.deleted_at END,
-              deleted_event_id = CASE WHEN r.deleted_at IS NOT NULL AND r.deleted_at <= c.at THEN NULL ELSE r.deleted_event_id END
-         FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::bigint[]) AS c(arn, at, event_id, principal_id)
-        WHERE r.arn = c.arn AND (r.created_at IS NULL OR r.created_at < c.at)`,
-      [creates.map((c) => c.arn), creates.map((c) => c.at), creates.map((c) => c.eventId), creates.map((c) => c.principalId)],
-    );
   }
   const deletes = [...latestDelete.values()].sort((a, b) => (a.arn < b.arn ? -1 : 1));
   if (deletes.length > 0) {

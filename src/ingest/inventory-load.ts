@@ -12,7 +12,22 @@ export interface ResourceSighting {
   name: string | null;
   firstSeen: Date;
   lastSeen: Date;
+  /** set when a Create* event made it: the latest create wins */
+  created?: ResourceCreation;
+  /**
+   * Tags a new row starts with (the create request's), with the owner team they name. Only an
+   * insert uses them; refreshDerivedState stays the authority and rewrites a row only if it differs.
+   */
+  initial?: { tags: Record<string, string>; ownerTeamId: string | null };
 }
+
+export interface ResourceCreation {
+  at: Date;
+  eventId: string;
+  principalId: string | null;
+}
+
+const LATER_CREATE = '(EXCLUDED.created_at IS NOT NULL AND (r.created_at IS NULL OR r.created_at < EXCLUDED.created_at))';
 
 /** Merges sightings of the same ARN (a statement may not touch one row twice). */
 export function mergeSightings(sightings: ResourceSighting[]): ResourceSighting[] {
@@ -24,12 +39,20 @@ export function mergeSightings(sightings: ResourceSighting[]): ResourceSighting[
       if (s.firstSeen < seen.firstSeen) seen.firstSeen = s.firstSeen;
       if (s.lastSeen > seen.lastSeen) seen.lastSeen = s.lastSeen;
       seen.name = seen.name ?? s.name;
+      if (s.created && (!seen.created || seen.created.at < s.created.at)) {
+        seen.created = s.created;
+        seen.initial = s.initial ?? seen.initial;
+      }
     }
   }
   return [...byArn.values()].sort((a, b) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0));
 }
 
-/** Inserts unknown resources and widens first/last seen of known ones; returns ids by ARN. */
+/**
+ * Inserts unknown resources and widens first/last seen of known ones; a sighting that is a
+ * creation sets creator and time when it is the latest create (and brings back a resource
+ * deleted before it). Returns ids by ARN.
+ */
 export async function upsertResources(
   client: PoolClient,
   sightings: ResourceSighting[],
@@ -39,16 +62,25 @@ export async function upsertResources(
   if (rows.length === 0) return new Map();
   const parsed = rows.map((r) => parseArn(r.arn));
   const { rows: out } = await client.query<{ id: string; arn: string }>(
-    `INSERT INTO resources AS r (arn, service, resource_type, name, region, account_id, first_seen, last_seen, last_sync_run_id)
-     SELECT u.arn, u.service, u.resource_type, u.name, u.region, u.account_id, u.first_seen, u.last_seen, $9::bigint
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[])
-            AS u(arn, service, resource_type, name, region, account_id, first_seen, last_seen)
+    `INSERT INTO resources AS r (arn, service, resource_type, name, region, account_id, first_seen, last_seen, last_sync_run_id,
+                                 created_at, created_event_id, created_by_principal_id, tags, owner_team_id)
+     SELECT u.arn, u.service, u.resource_type, u.name, u.region, u.account_id, u.first_seen, u.last_seen, $9::bigint,
+            u.created_at, u.created_event_id, u.created_by, COALESCE(u.tags, '{}'::jsonb), u.owner_team_id
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[],
+                   $10::timestamptz[], $11::text[], $12::bigint[], $13::jsonb[], $14::bigint[])
+            AS u(arn, service, resource_type, name, region, account_id, first_seen, last_seen, created_at, created_event_id, created_by, tags, owner_team_id)
      ON CONFLICT (arn) DO UPDATE SET
        first_seen = LEAST(r.first_seen, EXCLUDED.first_seen),
        last_seen = GREATEST(r.last_seen, EXCLUDED.last_seen),
        -- the caller's spelling of the name beats the lower-cased one taken from an ARN
        name = CASE WHEN r.name IS NULL OR (r.name = lower(r.name) AND EXCLUDED.name IS NOT NULL) THEN EXCLUDED.name ELSE r.name END,
-       last_sync_run_id = COALESCE(EXCLUDED.last_sync_run_id, r.last_sync_run_id)
+       last_sync_run_id = COALESCE(EXCLUDED.last_sync_run_id, r.last_sync_run_id),
+       created_at = CASE WHEN ${LATER_CREATE} THEN EXCLUDED.created_at ELSE r.created_at END,
+       created_event_id = CASE WHEN ${LATER_CREATE} THEN EXCLUDED.created_event_id ELSE r.created_event_id END,
+       created_by_principal_id = CASE WHEN ${LATER_CREATE} THEN EXCLUDED.created_by_principal_id ELSE r.created_by_principal_id END,
+       -- a create after the last delete brings the resource back
+       deleted_at = CASE WHEN ${LATER_CREATE} AND r.deleted_at <= EXCLUDED.created_at THEN NULL ELSE r.deleted_at END,
+       deleted_event_id = CASE WHEN ${LATER_CREATE} AND r.deleted_at <= EXCLUDED.created_at THEN NULL ELSE r.deleted_event_id END
      RETURNING r.id::text AS id, r.arn`,
     [
       rows.map((r) => r.arn),
@@ -60,6 +92,11 @@ export async function upsertResources(
       rows.map((r) => r.firstSeen),
       rows.map((r) => r.lastSeen),
       syncRunId,
+      rows.map((r) => r.created?.at ?? null),
+      rows.map((r) => r.created?.eventId ?? null),
+      rows.map((r) => r.created?.principalId ?? null),
+      rows.map((r) => (r.initial ? JSON.stringify(r.initial.tags) : null)),
+      rows.map((r) => r.initial?.ownerTeamId ?? null),
     ],
   );
   return new Map(out.map((r) => [r.arn, r.id]));
@@ -101,28 +138,29 @@ export async function insertTagObservations(client: PoolClient, obs: TagObservat
 export async function refreshDerivedState(client: PoolClient, resourceIds: string[], teamTagKey: string): Promise<void> {
   if (resourceIds.length === 0) return;
   const ids = [...new Set(resourceIds)].sort();
+  // One statement: current tags, any team first named here, and the owner team; rows whose
+  // tags and owner did not change are left untouched.
   await client.query(
-    `UPDATE resources r SET tags = COALESCE((
-        SELECT jsonb_object_agg(x.tag_key, x.tag_value)
-          FROM (SELECT DISTINCT ON (c.tag_key) c.tag_key, c.tag_value
-                  FROM resource_tag_changes c WHERE c.resource_id = r.id
-                 ORDER BY c.tag_key, c.changed_at DESC, c.id DESC) x
-         WHERE x.tag_value IS NOT NULL), '{}'::jsonb)
-      WHERE r.id = ANY($1::bigint[])`,
-    [ids],
-  );
-  await client.query(
-    `INSERT INTO teams (name)
-     SELECT DISTINCT r.tags->>$2 FROM resources r
-      WHERE r.id = ANY($1::bigint[]) AND COALESCE(r.tags->>$2, '') <> ''
-     ORDER BY 1
-     ON CONFLICT (name) DO NOTHING`,
-    [ids, teamTagKey],
-  );
-  await client.query(
-    `UPDATE resources r SET owner_team_id = t.id
-       FROM resources r2 LEFT JOIN teams t ON t.name = r2.tags->>$2
-      WHERE r.id = r2.id AND r.id = ANY($1::bigint[]) AND r.owner_team_id IS DISTINCT FROM t.id`,
+    `WITH latest AS (
+       SELECT DISTINCT ON (c.resource_id, c.tag_key) c.resource_id, c.tag_key, c.tag_value
+         FROM resource_tag_changes c WHERE c.resource_id = ANY($1::bigint[])
+        ORDER BY c.resource_id, c.tag_key, c.changed_at DESC, c.id DESC
+     ), agg AS (
+       SELECT i.id AS resource_id,
+              COALESCE(jsonb_object_agg(l.tag_key, l.tag_value) FILTER (WHERE l.tag_value IS NOT NULL), '{}'::jsonb) AS tags
+         FROM unnest($1::bigint[]) AS i(id) LEFT JOIN latest l ON l.resource_id = i.id
+        GROUP BY i.id
+     ), new_teams AS (
+       INSERT INTO teams (name)
+       SELECT DISTINCT agg.tags->>$2 FROM agg WHERE COALESCE(agg.tags->>$2, '') <> '' ORDER BY 1
+       ON CONFLICT (name) DO NOTHING RETURNING id, name
+     ), named_teams AS (
+       SELECT id, name FROM teams WHERE name IN (SELECT agg.tags->>$2 FROM agg)
+       UNION ALL SELECT id, name FROM new_teams
+     )
+     UPDATE resources r SET tags = agg.tags, owner_team_id = t.id
+       FROM agg LEFT JOIN named_teams t ON t.name = agg.tags->>$2
+      WHERE r.id = agg.resource_id AND (r.tags IS DISTINCT FROM agg.tags OR r.owner_team_id IS DISTINCT FROM t.id)`,
     [ids, teamTagKey],
   );
   await client.query(
@@ -132,6 +170,15 @@ export async function refreshDerivedState(client: PoolClient, resourceIds: strin
         AND (p.tags IS DISTINCT FROM r.tags OR p.team_id IS DISTINCT FROM r.owner_team_id)`,
     [ids],
   );
+}
+
+/** Ensures the named teams exist; returns their ids by name. */
+export async function upsertTeams(client: PoolClient, names: string[]): Promise<Map<string, string>> {
+  const sorted = [...new Set(names.filter((n) => n !== ''))].sort();
+  if (sorted.length === 0) return new Map();
+  await client.query('INSERT INTO teams (name) SELECT * FROM unnest($1::text[]) ON CONFLICT (name) DO NOTHING', [sorted]);
+  const { rows } = await client.query<{ id: string; name: string }>('SELECT id::text AS id, name FROM teams WHERE name = ANY($1::text[])', [sorted]);
+  return new Map(rows.map((r) => [r.name, r.id]));
 }
 
 /** Principals first seen in this batch take the tags and team of the resource with their ARN. */

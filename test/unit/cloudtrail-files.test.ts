@@ -97,11 +97,27 @@ describe('readCloudTrailFile', () => {
     const items = await collect(readCloudTrailFile(file));
 
     // Assert
-    expect(positions(items)).toEqual(['Records[0]', 'Records[1]', 'Records[2]', 'after Records[2]']);
-    expect(rejections(items)[0].reason).toMatch(/^invalid JSON after Records\[2\]: /);
+    expect(positions(items)).toEqual(['Records[0]', 'Records[1]', 'Records[2]', 'Records[3]']);
+    expect(rejections(items)[0].reason).toMatch(/the file ends inside Records\[3\]/);
   });
 
-  it('keeps every record before a bad one deep inside a large log file', async () => {
+  it('keeps each log-file record\'s text exactly as received, across concatenated log files', async () => {
+    // Arrange: a pretty-printed first file (strings holding braces, brackets and escaped quotes) and a second one
+    const first = { ...cloudTrailRecord(1), requestParameters: { note: 'a } and a ] and a \\" quote, [{' } };
+    const firstText = JSON.stringify(first, null, 2);
+    const secondText = JSON.stringify(cloudTrailRecord(2));
+    const file = write('concatenated.json', `{\n  "Records": [\n${firstText}\n  ]\n}\n{"Records":[${secondText}]}`);
+
+    // Act
+    const items = await collect(readCloudTrailFile(file));
+
+    // Assert
+    expect(positions(items)).toEqual(['Records[0]', 'value 2 Records[0]']);
+    expect(records(items).map((r) => r.text)).toEqual([firstText, secondText]);
+    expect(records(items)[0].value).toEqual(first);
+  });
+
+  it('rejects a bad record deep inside a large log file on its own and keeps every other record', async () => {
     // Arrange
     const lines = Array.from({ length: 5_000 }, (_, n) => JSON.stringify(cloudTrailRecord(n)));
     lines[4_000] = '{"eventVersion": 1.08.1}';
@@ -111,10 +127,11 @@ describe('readCloudTrailFile', () => {
     const items = await collect(readCloudTrailFile(file));
 
     // Assert
-    expect(records(items)).toHaveLength(4_000);
+    expect(records(items)).toHaveLength(4_999);
     expect(rejections(items)).toEqual([
-      { source: file, position: 'after Records[3999]', reason: expect.stringMatching(/^invalid JSON after Records\[3999\]: /), raw: '' },
+      { source: file, position: 'Records[4000]', reason: expect.stringMatching(/^not JSON: /), raw: '{"eventVersion": 1.08.1}' },
     ]);
+    expect(records(items)[4_000].position).toBe('Records[4001]');
   });
 
   it('reports a gzip stream that ends early after the records it held', async () => {
