@@ -23,8 +23,17 @@ function csvField(value: CopyValue): string {
 export async function copyRows(client: PoolClient, table: string, columns: string[], rows: CopyValue[][]): Promise<void> {
   if (rows.length === 0) return;
   const sql = `COPY ${table} (${columns.join(', ')}) FROM STDIN WITH (FORMAT csv)`;
-  const lines = function* () {
-    for (const row of rows) yield `${row.map(csvField).join(',')}\n`;
+  // ~256 KiB chunks: one socket write per row would cost more than the rows themselves
+  const chunks = function* () {
+    let chunk = '';
+    for (const row of rows) {
+      chunk += `${row.map(csvField).join(',')}\n`;
+      if (chunk.length >= 262_144) {
+        yield chunk;
+        chunk = '';
+      }
+    }
+    if (chunk) yield chunk;
   };
-  await pipeline(Readable.from(lines()), client.query(copyFrom(sql)));
+  await pipeline(Readable.from(chunks()), client.query(copyFrom(sql)));
 }

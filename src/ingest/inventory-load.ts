@@ -81,6 +81,10 @@ export async function upsertResources(
        -- a create after the last delete brings the resource back
        deleted_at = CASE WHEN ${LATER_CREATE} AND r.deleted_at <= EXCLUDED.created_at THEN NULL ELSE r.deleted_at END,
        deleted_event_id = CASE WHEN ${LATER_CREATE} AND r.deleted_at <= EXCLUDED.created_at THEN NULL ELSE r.deleted_event_id END
+     -- a sighting that changes nothing writes nothing (no dead row, no index entries)
+     WHERE r.first_seen > EXCLUDED.first_seen OR r.last_seen < EXCLUDED.last_seen
+        OR (r.name IS NULL AND EXCLUDED.name IS NOT NULL) OR (r.name = lower(r.name) AND EXCLUDED.name IS NOT NULL AND EXCLUDED.name <> r.name)
+        OR EXCLUDED.last_sync_run_id IS NOT NULL OR ${LATER_CREATE}
      RETURNING r.id::text AS id, r.arn`,
     [
       rows.map((r) => r.arn),
@@ -99,7 +103,16 @@ export async function upsertResources(
       rows.map((r) => r.initial?.ownerTeamId ?? null),
     ],
   );
-  return new Map(out.map((r) => [r.arn, r.id]));
+  const ids = new Map(out.map((r) => [r.arn, r.id]));
+  const unchanged = rows.filter((r) => !ids.has(r.arn)).map((r) => r.arn);
+  if (unchanged.length > 0) {
+    const { rows: known } = await client.query<{ id: string; arn: string }>(
+      'SELECT id::text AS id, arn FROM resources WHERE arn = ANY($1::text[])',
+      [unchanged],
+    );
+    for (const r of known) ids.set(r.arn, r.id);
+  }
+  return ids;
 }
 
 export interface TagObservation {
