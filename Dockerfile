@@ -14,5 +14,6 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
 COPY --from=build /app/prisma ./prisma
+COPY --from=build /app/demo ./demo
 USER node
 ENTRYPOINT ["node", "bin/govgraph.js"]

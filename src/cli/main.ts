@@ -6,6 +6,8 @@ import { migrate } from '../db/migrate';
 import { ingestCloudTrailPaths, ingestTagPaths } from '../ingest/ingest-files';
 import type { CloudTrailCounts } from '../ingest/cloudtrail-load';
 import type { TagCounts } from '../ingest/tags-load';
+import { runDemo } from '../demo/run-demo';
+import { serve } from '../server/serve';
 import { runWorkers } from '../workers/run-workers';
 import { progressReporter } from './progress';
 
@@ -72,6 +74,29 @@ export async function main(argv: string[]): Promise<number> {
     .action(async () => {
       const config = loadConfig();
       await runWorkers(config);
+    });
+
+  program
+    .command('demo')
+    .description("ingest the demo story (two teams, guard rails, ABAC), start the API and print three example queries with their answers")
+    .option('--port <port>', 'API port (default: PORT or 4000)')
+    .option('--exit', 'exit after printing the answers instead of serving')
+    .action(async (opts: { port?: string; exit?: boolean }) => {
+      const config = loadConfig();
+      const port = opts.port !== undefined ? Number(opts.port) : config.PORT;
+      await runDemo(config, { serve: !opts.exit, port });
+      if (!opts.exit) {
+        await runWorkers(config); // until SIGINT/SIGTERM
+        process.exit(0);
+      }
+    });
+
+  program
+    .command('serve')
+    .description('serve the GraphQL API on PORT (default 4000) at /graphql, with /healthz and /readyz; stops cleanly on SIGINT/SIGTERM')
+    .action(async () => {
+      const config = loadConfig();
+      await serve(config);
     });
 
   try {

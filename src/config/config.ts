@@ -41,6 +41,8 @@ export const ConfigSchema = z.object({
   WORKER_CONCURRENCY: positiveInt(2),
   /** How long a job's lock lasts without renewal: a killed worker's job is retried after about this. */
   WORKER_LOCK_MS: positiveInt(30_000),
+  /** Port the GraphQL API (`govgraph serve`) listens on; 0 picks a free one. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -1,0 +1,78 @@
+import { InvalidInputError } from './errors';
+
+/**
+ * Keyset pagination shared by every list: a page is `first` rows after an opaque cursor, in a
+ * fixed order whose key is unique, so pages never skip or repeat a row however many rows arrive
+ * between two requests (new rows only ever appear before the first page of a newest-first list,
+ * or after the last page of an id-ordered one).
+ */
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 500;
+
+/** What a cursor encodes, per list: events by (event_time, event_id), everything else by id. */
+export type CursorKind = 'event' | 'principal' | 'resource';
+
+/** A validated page request: how many rows, and the keyset to continue after (if any). */
+export interface PageRequest {
+  first: number;
+  after: string[] | null;
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+export interface Page<T> {
+  edges: Edge<T>[];
+  hasNextPage: boolean;
+  /** true when the page continues an earlier one (`after` was given) */
+  hasPreviousPage: boolean;
+}
+
+const ARITY: Record<CursorKind, number> = { event: 2, principal: 1, resource: 1 };
+const EVENT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const ID = /^\d{1,19}$/;
+
+/** `first` is bounded so one request cannot ask the database for an unbounded page. */
+export function pageSize(first: number | null | undefined, argument = 'first'): number {
+  if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 0) throw new InvalidInputError(`${argument} must be a whole number from 0 to ${MAX_PAGE_SIZE}; got ${first}`, argument);
+  if (first > MAX_PAGE_SIZE) throw new InvalidInputError(`${argument} may be at most ${MAX_PAGE_SIZE}; got ${first}. Page with the \`after\` cursor instead`, argument);
+  return first;
+}
+
+export function encodeCursor(kind: CursorKind, key: string[]): string {
+  return Buffer.from(JSON.stringify([kind, ...key]), 'utf8').toString('base64url');
+}
+
+/** The keyset a cursor holds; refuses anything this list did not issue. */
+export function decodeCursor(cursor: string, kind: CursorKind, argument = 'after'): string[] {
+  const refuse = () => new InvalidInputError(`${argument} is not a cursor of this list; pass an edge's cursor (or endCursor) from a previous page`, argument);
+  if (!/^[A-Za-z0-9_-]{1,512}={0,2}$/.test(cursor)) throw refuse();
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw refuse();
+  }
+  if (!Array.isArray(value) || value[0] !== kind || value.length !== ARITY[kind] + 1 || !value.every((v) => typeof v === 'string')) throw refuse();
+  const key = value.slice(1) as string[];
+  if (kind === 'event' ? !EVENT_TIME.test(key[0]) || Number.isNaN(Date.parse(key[0])) || key[1] === '' : !ID.test(key[0])) throw refuse();
+  return key;
+}
+
+export function pageRequest(first: number | null | undefined, after: string | null | undefined, kind: CursorKind): PageRequest {
+  return { first: pageSize(first), after: after === null || after === undefined ? null : decodeCursor(after, kind) };
+}
+
+/** Rows fetched with LIMIT first + 1 → the page, and whether more follow. */
+export function toPage<T>(rows: T[], req: PageRequest, kind: CursorKind, key: (row: T) => string[]): Page<T> {
+  const nodes = rows.slice(0, req.first);
+  return {
+    edges: nodes.map((node) => ({ cursor: encodeCursor(kind, key(node)), node })),
+    hasNextPage: rows.length > req.first,
+    hasPreviousPage: req.after !== null,
+  };
+}

@@ -1,0 +1,27 @@
+/** Numbered query parameters: `p.add(value)` returns the placeholder (`$3`) to write in the SQL. */
+export class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/** The minimum the read layer needs from a pg Pool (one round trip per call: easy to count). */
+export interface Queryable {
+  query<R extends Record<string, any> = any>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+export const whereClause = (conditions: string[]): string => (conditions.length ? `WHERE ${conditions.join(' AND ')}` : '');
+
+/** Groups rows by a parent key, keeping the order the query gave them in. */
+export function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const list = out.get(k);
+    if (list) list.push(row);
+    else out.set(k, [row]);
+  }
+  return out;
+}
