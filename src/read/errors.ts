@@ -3,6 +3,9 @@
  * cursor it did not issue, something that is not an ARN). The message is written for the caller;
  * the API answers it as BAD_USER_INPUT, the CLI prints it as is.
  */
+/** A caller's value quoted in a message, cut short so a pasted log line does not come back whole. */
+export const truncate = (s: string, max = 200) => (s.length > max ? `${s.slice(0, max)}…` : s);
+
 export class InvalidInputError extends Error {
   override readonly name = 'InvalidInputError';
   constructor(

@@ -1,5 +1,5 @@
 import { parseArn } from '../domain/aws/arn';
-import { InvalidInputError } from './errors';
+import { InvalidInputError, truncate } from './errors';
 import { Page, PageRequest, toPage } from './pagination';
 import { Params, Queryable, whereClause } from './sql';
 import { tagConditions } from './tags';
@@ -138,5 +138,3 @@ export function checkPrincipalKey(value: string, argument = 'arn'): string {
   }
   return key;
 }
-
-export const truncate = (s: string, max = 200) => (s.length > max ? `${s.slice(0, max)}…` : s);

@@ -1,7 +1,6 @@
 import { parseArn } from '../domain/aws/arn';
-import { InvalidInputError } from './errors';
+import { InvalidInputError, truncate } from './errors';
 import { Page, PageRequest, toPage } from './pagination';
-import { truncate } from './principals';
 import { groupBy, Params, Queryable, whereClause } from './sql';
 import { tagConditions } from './tags';
 

@@ -6,6 +6,7 @@ import { FilteredPageArgs, toConnection } from '../schema/pagination.type';
 import { Principal } from '../schema/principal.type';
 import { Resource } from '../schema/resource.type';
 import type { GovgraphContext } from '../server/context';
+import { loadAll } from '../server/loaders';
 
 @ArgsType()
 class AuditEventsArgs extends FilteredPageArgs(AuditEventFilter, 'What to narrow to; absent: every event.') {}
@@ -28,8 +29,7 @@ export class AuditEventResolver {
   }
 
   @FieldResolver(() => [Resource], { description: 'The resources the event touched, as govgraph knows them.' })
-  async resources(@Root() event: AuditEvent, @Ctx() { loaders }: GovgraphContext) {
-    const found = await loaders.resourceByArn.loadMany(event.resourceArns);
-    return found.filter((r): r is Resource => r !== null && !(r instanceof Error));
+  resources(@Root() event: AuditEvent, @Ctx() { loaders }: GovgraphContext) {
+    return loadAll(loaders.resourceByArn, event.resourceArns);
   }
 }

@@ -5,6 +5,7 @@ import { Principal } from '../schema/principal.type';
 import { Resource } from '../schema/resource.type';
 import { Team } from '../schema/team.type';
 import type { GovgraphContext } from '../server/context';
+import { loadAll } from '../server/loaders';
 
 @Resolver(() => Ownership)
 export class OwnershipResolver {
@@ -23,9 +24,8 @@ export class OwnershipResolver {
   }
 
   @FieldResolver(() => [Resource], { description: 'The matched resources.' })
-  async resources(@Root() o: Ownership, @Ctx() { loaders }: GovgraphContext) {
-    const found = await loaders.resourceByArn.loadMany(o.matches.map((m) => m.resourceArn));
-    return found.filter((r): r is Resource => r !== null && !(r instanceof Error));
+  resources(@Root() o: Ownership, @Ctx() { loaders }: GovgraphContext) {
+    return loadAll(loaders.resourceByArn, o.matches.map((m) => m.resourceArn));
   }
 
   @FieldResolver(() => Principal, { nullable: true, description: 'The creating principal when every match has the same known creator.' })

@@ -59,6 +59,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     // csrfPrevention stays at its default (on): GET and simple POSTs need a preflight-forcing header
     formatError: formatError(log),
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    // `govgraph serve` handles SIGINT/SIGTERM and calls stop(); Apollo's own handlers would stop it
+    // behind our back and re-raise the signal
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
 

@@ -41,6 +41,12 @@ export function createLoaders(db: Queryable) {
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
+/** Several keys at once; a failed batch fails the field (DataLoader's loadMany would hand back Error values). */
+export async function loadAll<K, V extends object>(loader: DataLoader<K, V | null, unknown>, keys: readonly K[]): Promise<V[]> {
+  const rows: (V | null)[] = await Promise.all(keys.map((k) => loader.load(k)));
+  return rows.filter((r): r is V => r !== null);
+}
+
 /** Rows by a unique key; a key with no row loads as null. */
 function rowLoader<V>(load: (keys: readonly string[]) => Promise<V[]>, keyOf: (row: V) => string): DataLoader<string, V | null> {
   return new DataLoader<string, V | null>(async (keys) => {
