@@ -1,4 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import { evaluateWindow } from '../compliance/evaluate';
+import { RulesConfigError } from '../compliance/rules-config';
+import { loadEvaluationOptions } from '../compliance/setup';
 import { ConfigError, loadConfig, Config } from '../config/config';
 import { createPool } from '../db/connections';
 import { redactUrl } from '../db/redact';
@@ -43,7 +46,8 @@ export async function main(argv: string[]): Promise<number> {
       const config = loadConfig();
       await withPool(config, async (pool) => {
         const progress = progressReporter<CloudTrailCounts>(!opts.json, (c) => `read ${c.read}  stored ${c.stored}  duplicates ${c.duplicates}  conflicts ${c.conflicts}  rejected ${c.rejected}`);
-        const counts = await ingestCloudTrailPaths(pool, paths, { teamTagKey: config.TEAM_TAG_KEY, onProgress: progress.update });
+        const evaluation = await loadEvaluationOptions(config);
+        const counts = await ingestCloudTrailPaths(pool, paths, { teamTagKey: config.TEAM_TAG_KEY, onProgress: progress.update, evaluation });
         progress.done();
         const { read, stored, duplicates, conflicts, rejected } = counts;
         if (opts.json) process.stdout.write(`${JSON.stringify({ read, stored, duplicates, conflicts, rejected })}\n`);
@@ -74,6 +78,24 @@ export async function main(argv: string[]): Promise<number> {
     .action(async () => {
       const config = loadConfig();
       await runWorkers(config);
+    });
+
+  program
+    .command('evaluate')
+    .description('run the compliance rules again over stored events (after a rule or configuration change); idempotent')
+    .requiredOption('--from <time>', 'start of the window (ISO 8601, inclusive)')
+    .requiredOption('--to <time>', 'end of the window (ISO 8601, exclusive)')
+    .option('--json', 'print only one JSON object with the counts')
+    .action(async (opts: { from: string; to: string; json?: boolean }) => {
+      const config = loadConfig();
+      const from = parseTime(opts.from, '--from');
+      const to = parseTime(opts.to, '--to');
+      const evaluation = await loadEvaluationOptions(config);
+      await withPool(config, async (pool) => {
+        const c = await evaluateWindow(pool, { from, to }, evaluation);
+        if (opts.json) process.stdout.write(`${JSON.stringify(c)}\n`);
+        else process.stdout.write(`evaluate: events ${c.events}, findings ${c.findings}, withdrawn ${c.withdrawn}, resolved ${c.resolved}\n`);
+      });
     });
 
   program
@@ -109,6 +131,12 @@ export async function main(argv: string[]): Promise<number> {
   return exitCode;
 }
 
+function parseTime(text: string, flag: string): Date {
+  const d = new Date(text);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(d.getTime())) throw new Error(`${flag} "${text}" is not an ISO 8601 date or time`);
+  return d;
+}
+
 async function withPool<T>(config: Config, fn: (pool: import('pg').Pool) => Promise<T>): Promise<T> {
   const pool = createPool(config.DATABASE_URL);
   try {
@@ -120,7 +148,7 @@ async function withPool<T>(config: Config, fn: (pool: import('pg').Pool) => Prom
 
 /** One line a person can act on; never a stack trace, never a password. */
 export function describeError(err: unknown): string {
-  if (err instanceof ConfigError) return err.message;
+  if (err instanceof ConfigError || err instanceof RulesConfigError) return err.message;
   const e = err as { code?: string; message?: string; errors?: unknown[] };
   if (e?.code === 'ECONNREFUSED' || (Array.isArray(e?.errors) && e.errors.length > 0 && (e.errors[0] as { code?: string }).code === 'ECONNREFUSED')) {
     return `cannot connect to the database (${redactUrl(loadConfigSafe()?.DATABASE_URL ?? '')}): connection refused; is Postgres running?`;

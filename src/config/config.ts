@@ -43,6 +43,8 @@ export const ConfigSchema = z.object({
   WORKER_LOCK_MS: positiveInt(30_000),
   /** Port the GraphQL API (`govgraph serve`) listens on; 0 picks a free one. */
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  /** The rule configuration file (YAML or JSON); absent: every rule with its defaults. */
+  GOVGRAPH_RULES_CONFIG: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

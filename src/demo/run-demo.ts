@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Config } from '../config/config';
+import { loadEvaluationOptions } from '../compliance/setup';
 import { createPool } from '../db/connections';
 import { migrate } from '../db/migrate';
 import { redactUrl } from '../db/redact';
@@ -68,7 +69,8 @@ export async function runDemo(config: Config, opts: DemoOptions): Promise<{ url:
   const pool = createPool(config.DATABASE_URL);
   try {
     const dir = demoDir();
-    const ct = await ingestCloudTrailPaths(pool, [path.join(dir, 'cloudtrail')], { teamTagKey: config.TEAM_TAG_KEY });
+    const evaluation = await loadEvaluationOptions(config);
+    const ct = await ingestCloudTrailPaths(pool, [path.join(dir, 'cloudtrail')], { teamTagKey: config.TEAM_TAG_KEY, evaluation });
     out(`cloudtrail: read ${ct.read}, stored ${ct.stored}, duplicates ${ct.duplicates}, conflicts ${ct.conflicts}, rejected ${ct.rejected}\n`);
     const tags = await ingestTagPaths(pool, [path.join(dir, 'tags')], { teamTagKey: config.TEAM_TAG_KEY, complete: true, at: DEMO_LISTING_TIME });
     out(`tags: read ${tags.read}, resources ${tags.resources}, deleted ${tags.deleted}, rejected ${tags.rejected}\n`);

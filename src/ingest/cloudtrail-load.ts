@@ -51,6 +51,8 @@ export function addCounts(a: CloudTrailCounts, b: CloudTrailCounts): CloudTrailC
 export interface LoadContext {
   runId: string | null;
   teamTagKey: string;
+  /** called after a batch commits, with the eventIDs it stored (rule evaluation hangs here) */
+  afterStore?: (eventIds: string[]) => Promise<void>;
 }
 
 interface Conflict {
@@ -101,9 +103,11 @@ export async function loadCloudTrailBatch(pool: Pool, batch: CloudTrailBatch, ct
       // Partitions are DDL: made in their own short transaction, before the batch's.
       await client.query('SELECT ensure_audit_event_partition(m) FROM unnest($1::date[]) AS m', [eventMonths(batch.events)]);
     }
-    return await inTransaction(client, async () => {
+    let storedIds: string[] = [];
+    const counts = await inTransaction(client, async () => {
       const { firsts, duplicates: inBatchDuplicates, conflicts } = splitInBatchRepeats(batch.events);
       const { fresh, duplicates, conflicts: knownConflicts } = await claimEventIds(client, firsts);
+      storedIds = fresh.map((p) => p.event.eventId);
       conflicts.push(...knownConflicts);
       await storeEvents(client, fresh, ctx);
       const storedConflicts = await storeConflicts(client, conflicts, ctx.runId);
@@ -116,6 +120,8 @@ export async function loadCloudTrailBatch(pool: Pool, batch: CloudTrailBatch, ct
         rejected: batch.rejected.length,
       };
     });
+    if (ctx.afterStore && storedIds.length > 0) await ctx.afterStore(storedIds);
+    return counts;
   } finally {
     client.release();
   }

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { Pool } from 'pg';
+import { evaluateEventIds, EvaluationOptions } from '../compliance/evaluate';
 import { parseArn } from '../domain/aws/arn';
 import type { RejectedRecord } from '../domain/cloudtrail/types';
 import { readCloudTrailPaths } from './cloudtrail-files';
@@ -43,12 +44,18 @@ async function withRun<T extends object>(
 export async function ingestCloudTrailPaths(
   pool: Pool,
   paths: string[],
-  opts: { teamTagKey: string; batchSize?: number; onProgress?: (c: CloudTrailCounts) => void },
+  opts: { teamTagKey: string; batchSize?: number; onProgress?: (c: CloudTrailCounts) => void; evaluation?: EvaluationOptions },
 ): Promise<CloudTrailCounts> {
   await checkPathsReadable(paths);
+  const { evaluation, ...rest } = opts;
   return withRun(pool, 'cloudtrail-files', paths, (runId) =>
-    ingestCloudTrailItems(pool, readCloudTrailPaths(paths), { ...opts, runId }),
+    ingestCloudTrailItems(pool, readCloudTrailPaths(paths), { ...rest, runId, afterStore: evaluateAfterStore(pool, evaluation) }),
   );
+}
+
+/** Rules run on each batch as soon as it is stored, when rule evaluation is configured. */
+export function evaluateAfterStore(pool: Pool, evaluation: EvaluationOptions | undefined) {
+  return evaluation ? async (ids: string[]) => void (await evaluateEventIds(pool, ids, evaluation)) : undefined;
 }
 
 const BATCH = 1000;

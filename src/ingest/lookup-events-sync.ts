@@ -3,7 +3,9 @@ import type { Pool } from 'pg';
 import { getLookupEventsPages } from '../aws/lookup-events';
 import { createRequestPacer } from '../aws/rate-limit';
 import type { SourceItem } from '../domain/cloudtrail/source-item';
+import type { EvaluationOptions } from '../compliance/evaluate';
 import { ingestCloudTrailItems } from './cloudtrail-ingest';
+import { evaluateAfterStore } from './ingest-files';
 import type { CloudTrailCounts } from './cloudtrail-load';
 import { finishIngestionRun, readCheckpoint, startIngestionRun, writeCheckpoint } from './runs';
 import { withScopeLock } from './scope-lock';
@@ -24,6 +26,8 @@ export interface LookupEventsDeps {
   /** LookupEvents allows 2 requests per second per account and region */
   requestsPerSecond?: number;
   now?: () => Date;
+  /** rules run on each stored batch when set */
+  evaluation?: EvaluationOptions;
 }
 
 export interface LookupEventsCheckpoint {
@@ -54,7 +58,11 @@ export async function syncLookupEvents(deps: LookupEventsDeps, scope: AwsScope):
     try {
       const pacer = createRequestPacer(deps.requestsPerSecond ?? 2);
       const pages = getLookupEventsPages(client, { startTime: start, endTime: end, pacer, scope });
-      const counts = await ingestCloudTrailItems(deps.pool, itemsOf(pages), { runId, teamTagKey: deps.teamTagKey });
+      const counts = await ingestCloudTrailItems(deps.pool, itemsOf(pages), {
+        runId,
+        teamTagKey: deps.teamTagKey,
+        afterStore: evaluateAfterStore(deps.pool, deps.evaluation),
+      });
       await writeCheckpoint(deps.pool, LOOKUP_EVENTS_SOURCE, key, { until: end.toISOString() } satisfies LookupEventsCheckpoint);
       await finishIngestionRun(deps.pool, runId, { status: 'succeeded', complete: true, counts });
       return { ...counts, skipped: false, window: { start: start.toISOString(), end: end.toISOString() } };

@@ -1,5 +1,6 @@
 import { Job, UnrecoverableError } from 'bullmq';
 import type { Pool } from 'pg';
+import type { EvaluationOptions } from '../compliance/evaluate';
 import { ingestCloudTrailPaths } from '../ingest/ingest-files';
 import { LookupEventsDeps, syncLookupEvents } from '../ingest/lookup-events-sync';
 import { syncTaggedResources, TagSyncDeps } from '../ingest/tag-sync';
@@ -28,10 +29,11 @@ async function classified<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export const createCloudTrailFilesProcessor = (deps: { pool: Pool; teamTagKey: string }) => (job: Job<CloudTrailFilesJob>) =>
+export const createCloudTrailFilesProcessor = (deps: { pool: Pool; teamTagKey: string; evaluation?: EvaluationOptions }) => (job: Job<CloudTrailFilesJob>) =>
   classified(() =>
     ingestCloudTrailPaths(deps.pool, job.data.paths, {
       teamTagKey: deps.teamTagKey,
+      evaluation: deps.evaluation,
       onProgress: (c) => void job.updateProgress({ ...c }).catch(() => undefined),
     }),
   );

@@ -1,6 +1,7 @@
 import { Worker } from 'bullmq';
 import pino from 'pino';
 import { createCloudTrailClient, createTaggingClient } from '../aws/clients';
+import { loadEvaluationOptions } from '../compliance/setup';
 import { awsScopes, Config } from '../config/config';
 import { createPool } from '../db/connections';
 import { createCloudTrailFilesProcessor, createLookupEventsProcessor, createTagSyncProcessor } from './processors';
@@ -12,6 +13,7 @@ import { createQueue, QUEUES, redisOptions, ScopeJob, schedulerId } from './queu
  */
 export async function runWorkers(config: Config): Promise<void> {
   const log = pino({ level: config.LOG_LEVEL, redact: ['*.password', '*.secretAccessKey', '*.sessionToken'] }, pino.destination(2));
+  const evaluation = await loadEvaluationOptions(config);
   const pool = createPool(config.DATABASE_URL, Math.max(4, config.WORKER_CONCURRENCY * 3));
   const prefix = config.GOVGRAPH_QUEUE_PREFIX;
   const awsScope = (s: ScopeJob) => ({ ...s, roleName: config.GOVGRAPH_ASSUME_ROLE_NAME ?? null });
@@ -24,7 +26,7 @@ export async function runWorkers(config: Config): Promise<void> {
     name,
   });
   const workers = [
-    new Worker(QUEUES.cloudTrailFiles, createCloudTrailFilesProcessor({ pool, teamTagKey: config.TEAM_TAG_KEY }), workerOpts('files')),
+    new Worker(QUEUES.cloudTrailFiles, createCloudTrailFilesProcessor({ pool, teamTagKey: config.TEAM_TAG_KEY, evaluation }), workerOpts('files')),
     new Worker(
       QUEUES.lookupEvents,
       createLookupEventsProcessor({
@@ -33,6 +35,7 @@ export async function runWorkers(config: Config): Promise<void> {
         teamTagKey: config.TEAM_TAG_KEY,
         overlapMinutes: config.LOOKUP_EVENTS_OVERLAP_MINUTES,
         initialLookbackHours: config.LOOKUP_EVENTS_INITIAL_LOOKBACK_HOURS,
+        evaluation,
       }),
       workerOpts('lookup-events'),
     ),

@@ -1,0 +1,319 @@
+import type { Pool, PoolClient } from 'pg';
+import { parseArn } from '../domain/aws/arn';
+import { matchesPrincipalPattern } from '../domain/rules/principal-patterns';
+import type { Finding, Rule, RuleConfig, RuleContext, RuleEvent, Severity } from '../domain/rules/types';
+import type { Suppression } from './rules-config';
+
+/**
+ * Rule evaluation: stored audit events → RuleEvent + RuleContext as things stood at each event's
+ * time (tag history) → every enabled rule → violations, upserted on (rule, event, resource). The
+ * same events always give the same violations; evaluating again never duplicates one.
+ */
+
+export interface EvaluationOptions {
+  rules: Rule[];
+  config: RuleConfig;
+  teamTagKey: string;
+  /** suppressions by pattern from the rule configuration: a matching new violation starts SUPPRESSED */
+  suppressions?: Suppression[];
+}
+
+export interface EvaluationCounts {
+  events: number;
+  findings: number;
+  /** violations no longer reported by the rules (after a rule or configuration change) */
+  withdrawn: number;
+  /** violations resolved because their resource was deleted */
+  resolved: number;
+}
+
+interface StoredEvent {
+  event_id: string;
+  event_time: Date;
+  event_source: string;
+  event_name: string;
+  aws_region: string | null;
+  account_id: string | null;
+  principal_arn: string | null;
+  principal_type: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  user_agent: string | null;
+  resource_arns: string[];
+  request_parameters: Record<string, unknown> | null;
+  response_elements: Record<string, unknown> | null;
+  user_name: string | null;
+}
+
+const EVENT_COLUMNS = `e.event_id, e.event_time, e.event_source, e.event_name, e.aws_region, e.account_id, e.principal_arn,
+  e.principal_type, e.error_code, e.error_message, e.user_agent, e.resource_arns,
+  CASE WHEN json_typeof(e.raw->'requestParameters') = 'object' THEN (e.raw->'requestParameters')::jsonb END AS request_parameters,
+  CASE WHEN json_typeof(e.raw->'responseElements') = 'object' THEN (e.raw->'responseElements')::jsonb END AS response_elements,
+  e.raw->'userIdentity'->>'userName' AS user_name`;
+
+/** Evaluates the given events (just ingested ones, typically). */
+export async function evaluateEventIds(pool: Pool, eventIds: string[], opts: EvaluationOptions): Promise<EvaluationCounts> {
+  if (eventIds.length === 0) return { events: 0, findings: 0, withdrawn: 0, resolved: 0 };
+  const { rows } = await pool.query<StoredEvent>(
+    `SELECT ${EVENT_COLUMNS} FROM audit_events e WHERE e.event_id = ANY($1::text[]) ORDER BY e.event_time, e.event_id`,
+    [eventIds],
+  );
+  return evaluateStoredEvents(pool, rows, opts, false);
+}
+
+/**
+ * `govgraph evaluate --from --to`: every event of the window again, page by page; a violation of
+ * the window that the rules no longer report is withdrawn (RESOLVED, with the reason recorded).
+ */
+export async function evaluateWindow(pool: Pool, window: { from: Date; to: Date }, opts: EvaluationOptions, pageSize = 5000): Promise<EvaluationCounts> {
+  const totals: EvaluationCounts = { events: 0, findings: 0, withdrawn: 0, resolved: 0 };
+  let after: { time: Date; id: string } | null = null;
+  for (;;) {
+    const page: { rows: StoredEvent[] } = await pool.query<StoredEvent>(
+      `SELECT ${EVENT_COLUMNS} FROM audit_events e
+        WHERE e.event_time >= $1 AND e.event_time < $2
+          AND ($3::timestamptz IS NULL OR (e.event_time, e.event_id) > ($3::timestamptz, $4::text))
+        ORDER BY e.event_time, e.event_id LIMIT $5`,
+      [window.from, window.to, after?.time ?? null, after?.id ?? null, pageSize],
+    );
+    const rows: StoredEvent[] = page.rows;
+    if (rows.length === 0) break;
+    const c = await evaluateStoredEvents(pool, rows, opts, true);
+    totals.events += c.events;
+    totals.findings += c.findings;
+    totals.withdrawn += c.withdrawn;
+    totals.resolved += c.resolved;
+    const last: StoredEvent = rows[rows.length - 1];
+    after = { time: last.event_time, id: last.event_id };
+    if (rows.length < pageSize) break;
+  }
+  return totals;
+}
+
+/** The resource the call acted on: a `…Arn` in the response, else the only touched resource of its service. */
+function primaryResource(e: StoredEvent): string | null {
+  const re = e.response_elements ?? {};
+  for (const [k, v] of Object.entries(re)) {
+    if (/Arn$/i.test(k) && typeof v === 'string' && parseArn(v)) return v;
+  }
+  const service = e.event_source.split('.')[0];
+  const own = e.resource_arns.filter((a) => parseArn(a)?.service === service);
+  return own.length >= 1 ? own[0] : null;
+}
+
+/** The name part of a principal key: the IAM user or role name. */
+function principalName(e: StoredEvent): string | null {
+  if (e.user_name) return e.user_name;
+  const arn = e.principal_arn ? parseArn(e.principal_arn) : null;
+  return arn?.resourceName ?? null;
+}
+
+export function toRuleEvent(e: StoredEvent): RuleEvent {
+  return {
+    eventId: e.event_id,
+    eventTime: e.event_time,
+    eventSource: e.event_source,
+    eventName: e.event_name,
+    awsRegion: e.aws_region,
+    accountId: e.account_id,
+    principalArn: e.principal_arn,
+    principalType: e.principal_type,
+    principalName: principalName(e),
+    errorCode: e.error_code,
+    errorMessage: e.error_message,
+    requestParameters: e.request_parameters ?? {},
+    responseElements: e.response_elements ?? {},
+    resourceArns: e.resource_arns,
+    primaryResourceArn: primaryResource(e),
+    userAgent: e.user_agent,
+  };
+}
+
+type TagsAt = Map<string, { known: boolean; tags: Record<string, string> }>;
+const atKey = (arn: string, at: Date) => `${at.toISOString()}|${arn}`;
+
+/** Tags of each (ARN, time) pair as they stood then, in one query: the latest observation at or before it. */
+async function tagsAsOf(client: Pool | PoolClient, pairs: { arn: string; at: Date }[]): Promise<TagsAt> {
+  const unique = new Map(pairs.map((p) => [atKey(p.arn, p.at), p]));
+  const list = [...unique.values()];
+  const out: TagsAt = new Map();
+  if (list.length === 0) return out;
+  const { rows } = await client.query<{ arn: string; at: Date; known: boolean; tags: Record<string, string> | null }>(
+    `SELECT q.arn, q.at, r.id IS NOT NULL AS known,
+            (SELECT jsonb_object_agg(x.tag_key, x.tag_value)
+               FROM (SELECT DISTINCT ON (c.tag_key) c.tag_key, c.tag_value
+                       FROM resource_tag_changes c
+                      WHERE c.resource_id = r.id AND c.changed_at <= q.at
+                      ORDER BY c.tag_key, c.changed_at DESC, c.id DESC) x
+              WHERE x.tag_value IS NOT NULL) AS tags
+       FROM unnest($1::text[], $2::timestamptz[]) AS q(arn, at)
+       LEFT JOIN resources r ON r.arn = q.arn`,
+    [list.map((p) => p.arn), list.map((p) => p.at)],
+  );
+  for (const r of rows) out.set(atKey(r.arn, r.at), { known: r.known, tags: r.tags ?? {} });
+  return out;
+}
+
+export interface ViolationRow {
+  ruleId: string;
+  eventId: string;
+  eventTime: Date;
+  resourceArn: string;
+  principalArn: string | null;
+  team: string | null;
+  accountId: string | null;
+  region: string | null;
+  severity: Severity;
+  message: string;
+  evidence: Record<string, unknown>;
+}
+
+/** Runs every enabled rule on each event; pure apart from the caller's reads. */
+export function findViolations(events: RuleEvent[], contexts: RuleContext[], opts: EvaluationOptions): ViolationRow[] {
+  const rules = opts.rules.filter((r) => !opts.config.disabledRules.includes(r.id));
+  const rows: ViolationRow[] = [];
+  events.forEach((event, i) => {
+    const ctx = contexts[i];
+    for (const rule of rules) {
+      if (rule.successfulOnly && event.errorCode) continue;
+      const findings: Finding[] = rule.evaluate(event, ctx);
+      for (const f of findings) {
+        const ownerTeam = f.resourceArn ? ctx.resourceOwners[f.resourceArn]?.team ?? null : null;
+        rows.push({
+          ruleId: rule.id,
+          eventId: event.eventId,
+          eventTime: event.eventTime,
+          resourceArn: f.resourceArn ?? '',
+          principalArn: event.principalArn,
+          // the team answerable for it: the acting principal's, else the resource owner's
+          team: ctx.principalTeam ?? ownerTeam,
+          accountId: event.accountId,
+          region: event.awsRegion,
+          severity: opts.config.severityOverrides[rule.id] ?? rule.severity,
+          message: f.message,
+          evidence: { eventId: event.eventId, eventName: event.eventName, ...f.evidence },
+        });
+      }
+    }
+  });
+  // one violation per (rule, event, resource) even if a rule reported it twice
+  const unique = new Map(rows.map((r) => [`${r.ruleId}|${r.eventId}|${r.resourceArn}`, r]));
+  return [...unique.values()];
+}
+
+async function evaluateStoredEvents(pool: Pool, stored: StoredEvent[], opts: EvaluationOptions, withdrawStale: boolean): Promise<EvaluationCounts> {
+  const events = stored.map(toRuleEvent);
+  const pairs = events.flatMap((e) => [
+    ...(e.principalArn ? [{ arn: e.principalArn, at: e.eventTime }] : []),
+    ...e.resourceArns.map((arn) => ({ arn, at: e.eventTime })),
+  ]);
+  const tags = await tagsAsOf(pool, pairs);
+  const contexts: RuleContext[] = events.map((e) => {
+    const principal = e.principalArn ? tags.get(atKey(e.principalArn, e.eventTime)) : undefined;
+    const resourceOwners: RuleContext['resourceOwners'] = {};
+    for (const arn of e.resourceArns) {
+      const t = tags.get(atKey(arn, e.eventTime)) ?? { known: false, tags: {} };
+      const team = t.tags[opts.teamTagKey] ?? null;
+      resourceOwners[arn] = { team, known: team !== null, tags: t.tags };
+    }
+    return {
+      teamTagKey: opts.teamTagKey,
+      config: opts.config,
+      principalTeam: principal?.tags[opts.teamTagKey] ?? null,
+      principalTags: principal?.tags ?? {},
+      resourceOwners,
+    };
+  });
+  const rows = findViolations(events, contexts, opts);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await upsertViolations(client, rows, opts.suppressions ?? []);
+    const withdrawn = withdrawStale ? await withdrawUnreported(client, events.map((e) => e.eventId), rows) : 0;
+    const resolved = await resolveDeletedResources(client, [...new Set(rows.map((r) => r.resourceArn).concat(events.flatMap((e) => e.resourceArns)))]);
+    await client.query('COMMIT');
+    return { events: events.length, findings: rows.length, withdrawn, resolved };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** The configured suppression covering this violation, if one is in force (until after now). */
+export function suppressionFor(row: ViolationRow, suppressions: Suppression[], now = new Date()): Suppression | null {
+  return (
+    suppressions.find(
+      (s) =>
+        (s.rule === '*' || s.rule === row.ruleId) &&
+        matchesPrincipalPattern(s.resource, row.resourceArn) &&
+        (s.principal === '*' || (row.principalArn !== null && matchesPrincipalPattern(s.principal, row.principalArn))) &&
+        (!s.until || s.until > now),
+    ) ?? null
+  );
+}
+
+async function upsertViolations(client: PoolClient, rows: ViolationRow[], suppressions: Suppression[]): Promise<void> {
+  if (rows.length === 0) return;
+  const sorted = [...rows].sort((a, b) => (`${a.ruleId}|${a.eventId}|${a.resourceArn}` < `${b.ruleId}|${b.eventId}|${b.resourceArn}` ? -1 : 1));
+  const suppressedBy = sorted.map((r) => suppressionFor(r, suppressions));
+  await client.query(
+    `INSERT INTO violations AS v (rule_id, event_id, event_time, resource_arn, principal_arn, team, account_id, region, severity, message, evidence,
+                                  status, suppressed_reason, suppressed_by, suppressed_until)
+     SELECT u.rule_id, u.event_id, u.event_time, u.resource_arn, u.principal_arn, u.team, u.account_id, u.region, u.severity,
+            u.message, u.evidence, CASE WHEN u.reason IS NULL THEN 'OPEN' ELSE 'SUPPRESSED' END, u.reason,
+            CASE WHEN u.reason IS NULL THEN NULL ELSE 'rule configuration' END, u.until
+       FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::jsonb[],
+                   $12::text[], $13::timestamptz[])
+            AS u(rule_id, event_id, event_time, resource_arn, principal_arn, team, account_id, region, severity, message, evidence, reason, until)
+     ON CONFLICT (rule_id, event_id, resource_arn) DO UPDATE SET
+       severity = EXCLUDED.severity, message = EXCLUDED.message, evidence = EXCLUDED.evidence, team = EXCLUDED.team,
+       principal_arn = EXCLUDED.principal_arn, last_seen = now(),
+       -- withdrawn earlier by a re-evaluation and reported again: open again
+       status = CASE WHEN v.status = 'RESOLVED' AND v.resolved_by_event_id IS NULL THEN 'OPEN' ELSE v.status END,
+       resolved_at = CASE WHEN v.status = 'RESOLVED' AND v.resolved_by_event_id IS NULL THEN NULL ELSE v.resolved_at END`,
+    [
+      sorted.map((r) => r.ruleId), sorted.map((r) => r.eventId), sorted.map((r) => r.eventTime), sorted.map((r) => r.resourceArn),
+      sorted.map((r) => r.principalArn), sorted.map((r) => r.team), sorted.map((r) => r.accountId), sorted.map((r) => r.region),
+      sorted.map((r) => r.severity), sorted.map((r) => r.message), sorted.map((r) => JSON.stringify(r.evidence)),
+      suppressedBy.map((s) => s?.reason ?? null), suppressedBy.map((s) => s?.until ?? null),
+    ],
+  );
+}
+
+/** Open violations of these events that the rules no longer report: withdrawn, with a status change saying why. */
+async function withdrawUnreported(client: PoolClient, eventIds: string[], rows: ViolationRow[]): Promise<number> {
+  const keep = rows.map((r) => `${r.ruleId}|${r.eventId}|${r.resourceArn}`);
+  const { rows: withdrawn } = await client.query<{ id: string }>(
+    `WITH gone AS (
+       UPDATE violations v SET status = 'RESOLVED', resolved_at = now(), resolved_by_event_id = NULL
+        WHERE v.event_id = ANY($1::text[]) AND v.status = 'OPEN'
+          AND NOT (v.rule_id || '|' || v.event_id || '|' || v.resource_arn = ANY($2::text[]))
+       RETURNING v.id)
+     INSERT INTO violation_status_changes (violation_id, from_status, to_status, reason, changed_by)
+     SELECT id, 'OPEN', 'RESOLVED', 'no longer reported by the rules after re-evaluation', 'govgraph evaluate' FROM gone
+     RETURNING violation_id::text AS id`,
+    [eventIds, keep],
+  );
+  return withdrawn.length;
+}
+
+/** An open violation on a resource deleted after the offending event is resolved by the deleting event. */
+async function resolveDeletedResources(client: PoolClient, arns: string[]): Promise<number> {
+  const list = arns.filter((a) => a !== '');
+  if (list.length === 0) return 0;
+  const { rows } = await client.query<{ id: string }>(
+    `WITH done AS (
+       UPDATE violations v SET status = 'RESOLVED', resolved_at = r.deleted_at, resolved_by_event_id = r.deleted_event_id
+         FROM resources r
+        WHERE v.resource_arn = r.arn AND r.arn = ANY($1::text[]) AND v.status = 'OPEN'
+          AND r.deleted_at IS NOT NULL AND r.deleted_event_id IS NOT NULL AND v.event_time <= r.deleted_at
+       RETURNING v.id, r.deleted_event_id)
+     INSERT INTO violation_status_changes (violation_id, from_status, to_status, reason, changed_by, event_id)
+     SELECT id, 'OPEN', 'RESOLVED', 'the resource was deleted', 'govgraph', deleted_event_id FROM done
+     RETURNING violation_id::text AS id`,
+    [list],
+  );
+  return rows.length;
+}
