@@ -19,6 +19,8 @@ import { generateCloudTrailRecords } from '../src/demo/generate';
 import { migrate } from '../src/db/migrate';
 import { ingestCloudTrailPaths } from '../src/ingest/ingest-files';
 import { prepareCloudTrailRecord, isPrepared } from '../src/domain/cloudtrail/prepare';
+import { ALL_RULES } from '../src/domain/rules/registry';
+import { DEFAULT_RULE_CONFIG } from '../src/domain/rules/types';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -62,7 +64,9 @@ async function main(): Promise<void> {
     // 1. the real pipeline
     process.stderr.write('ingesting through the pipeline…\n');
     const t0 = process.hrtime.bigint();
-    const counts = await ingestCloudTrailPaths(pool, [file], { teamTagKey: 'team' });
+    // the product's ingest path: rules are evaluated on each stored batch (--no-evaluate to leave them out)
+    const evaluation = process.argv.includes('--no-evaluate') ? undefined : { rules: [...ALL_RULES], config: DEFAULT_RULE_CONFIG, teamTagKey: 'team' };
+    const counts = await ingestCloudTrailPaths(pool, [file], { teamTagKey: 'team', evaluation });
     const pipelineSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
     if (counts.stored !== n) throw new Error(`pipeline stored ${counts.stored} of ${n}`);
 
@@ -77,7 +81,7 @@ async function main(): Promise<void> {
       lines.push([
         e.eventId, e.eventTime, e.eventSource, e.eventName, e.eventType, e.eventCategory, e.awsRegion, e.accountId,
         null, e.principal?.arn, e.principal?.type, e.userIdentityArn, e.sessionName, e.accessKeyId, e.invokedBy,
-        e.sourceIpAddress, e.userAgent, e.errorCode, e.errorMessage, e.readOnly, e.resources.map((x) => x.arn), p.text, p.contentSha256,
+        e.sourceIpAddress, e.userAgent, e.errorCode, e.errorMessage, e.readOnly, e.resources.map((x: { arn: string }) => x.arn), p.text, p.contentSha256,
       ].map(csv).join(',') + '\n');
     }
     const client = await pool.connect();

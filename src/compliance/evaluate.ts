@@ -130,27 +130,32 @@ export function toRuleEvent(e: StoredEvent): RuleEvent {
 }
 
 type TagsAt = Map<string, { known: boolean; tags: Record<string, string> }>;
-const atKey = (arn: string, at: Date) => `${at.toISOString()}|${arn}`;
+const atKey = (arn: string, eventId: string) => `${eventId}|${arn}`;
 
-/** Tags of each (ARN, time) pair as they stood then, in one query: the latest observation at or before it. */
-async function tagsAsOf(client: Pool | PoolClient, pairs: { arn: string; at: Date }[]): Promise<TagsAt> {
-  const unique = new Map(pairs.map((p) => [atKey(p.arn, p.at), p]));
+/**
+ * Tags of each (ARN, event) pair as they stood just before the event, in one query: the latest
+ * observation at or before its time, leaving out what the event itself changed (an AddTags that
+ * claims another team's experiment must be judged against the owner it had).
+ */
+async function tagsBefore(client: Pool | PoolClient, pairs: { arn: string; at: Date; eventId: string }[]): Promise<TagsAt> {
+  const unique = new Map(pairs.map((p) => [atKey(p.arn, p.eventId), p]));
   const list = [...unique.values()];
   const out: TagsAt = new Map();
   if (list.length === 0) return out;
-  const { rows } = await client.query<{ arn: string; at: Date; known: boolean; tags: Record<string, string> | null }>(
-    `SELECT q.arn, q.at, r.id IS NOT NULL AS known,
+  const { rows } = await client.query<{ arn: string; event_id: string; known: boolean; tags: Record<string, string> | null }>(
+    `SELECT q.arn, q.event_id, r.id IS NOT NULL AS known,
             (SELECT jsonb_object_agg(x.tag_key, x.tag_value)
                FROM (SELECT DISTINCT ON (c.tag_key) c.tag_key, c.tag_value
                        FROM resource_tag_changes c
                       WHERE c.resource_id = r.id AND c.changed_at <= q.at
+                        AND c.source_event_id IS DISTINCT FROM q.event_id
                       ORDER BY c.tag_key, c.changed_at DESC, c.id DESC) x
               WHERE x.tag_value IS NOT NULL) AS tags
-       FROM unnest($1::text[], $2::timestamptz[]) AS q(arn, at)
+       FROM unnest($1::text[], $2::timestamptz[], $3::text[]) AS q(arn, at, event_id)
        LEFT JOIN resources r ON r.arn = q.arn`,
-    [list.map((p) => p.arn), list.map((p) => p.at)],
+    [list.map((p) => p.arn), list.map((p) => p.at), list.map((p) => p.eventId)],
   );
-  for (const r of rows) out.set(atKey(r.arn, r.at), { known: r.known, tags: r.tags ?? {} });
+  for (const r of rows) out.set(atKey(r.arn, r.event_id), { known: r.known, tags: r.tags ?? {} });
   return out;
 }
 
@@ -166,6 +171,13 @@ export interface ViolationRow {
   severity: Severity;
   message: string;
   evidence: Record<string, unknown>;
+}
+
+const SEVERITIES: readonly Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFO'];
+/** A rule may state a finding's own severity in its evidence (`findingSeverity`). */
+function findingSeverity(f: Finding): Severity | undefined {
+  const s = f.evidence.findingSeverity;
+  return SEVERITIES.includes(s as Severity) ? (s as Severity) : undefined;
 }
 
 /** Runs every enabled rule on each event; pure apart from the caller's reads. */
@@ -189,7 +201,7 @@ export function findViolations(events: RuleEvent[], contexts: RuleContext[], opt
           team: ctx.principalTeam ?? ownerTeam,
           accountId: event.accountId,
           region: event.awsRegion,
-          severity: opts.config.severityOverrides[rule.id] ?? rule.severity,
+          severity: opts.config.severityOverrides[rule.id] ?? f.severity ?? findingSeverity(f) ?? rule.severity,
           message: f.message,
           evidence: { eventId: event.eventId, eventName: event.eventName, ...f.evidence },
         });
@@ -204,15 +216,15 @@ export function findViolations(events: RuleEvent[], contexts: RuleContext[], opt
 async function evaluateStoredEvents(pool: Pool, stored: StoredEvent[], opts: EvaluationOptions, withdrawStale: boolean): Promise<EvaluationCounts> {
   const events = stored.map(toRuleEvent);
   const pairs = events.flatMap((e) => [
-    ...(e.principalArn ? [{ arn: e.principalArn, at: e.eventTime }] : []),
-    ...e.resourceArns.map((arn) => ({ arn, at: e.eventTime })),
+    ...(e.principalArn ? [{ arn: e.principalArn, at: e.eventTime, eventId: e.eventId }] : []),
+    ...e.resourceArns.map((arn) => ({ arn, at: e.eventTime, eventId: e.eventId })),
   ]);
-  const tags = await tagsAsOf(pool, pairs);
+  const tags = await tagsBefore(pool, pairs);
   const contexts: RuleContext[] = events.map((e) => {
-    const principal = e.principalArn ? tags.get(atKey(e.principalArn, e.eventTime)) : undefined;
+    const principal = e.principalArn ? tags.get(atKey(e.principalArn, e.eventId)) : undefined;
     const resourceOwners: RuleContext['resourceOwners'] = {};
     for (const arn of e.resourceArns) {
-      const t = tags.get(atKey(arn, e.eventTime)) ?? { known: false, tags: {} };
+      const t = tags.get(atKey(arn, e.eventId)) ?? { known: false, tags: {} };
       const team = t.tags[opts.teamTagKey] ?? null;
       resourceOwners[arn] = { team, known: team !== null, tags: t.tags };
     }

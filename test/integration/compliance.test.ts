@@ -42,7 +42,9 @@ describe('compliance rules over the demo story', () => {
     // a Studio profile without studiouserid
     has('studio-user-profile-missing-studiouserid', sm('user-profile', 'd-6v3jqkqwprfq/contractor-x'));
     // user-a2 asked for user-a1's Studio URL
-    has('studio-presigned-url-other-user', sm('user-profile', 'd-6v3jqkqwprfq/user-a1'), { principal_arn: `arn:aws:iam::${A}:user/user-a2` });
+    // (denied by the studiouserid condition: an attempt, MEDIUM; user-b1 opening the untagged profile succeeded: HIGH)
+    has('studio-presigned-url-other-user', sm('user-profile', 'd-6v3jqkqwprfq/user-a1'), { principal_arn: `arn:aws:iam::${A}:user/user-a2`, severity: 'MEDIUM' });
+    has('studio-presigned-url-other-user', sm('user-profile', 'd-6v3jqkqwprfq/contractor-x'), { principal_arn: `arn:aws:iam::${A}:user/user-b1`, severity: 'HIGH' });
     // TeamB touched TeamA's experiment (denied)
     has('access-cross-team-attempt', sm('experiment', 'usera1teamaexperiment1'), { principal_arn: `arn:aws:iam::${A}:role/SageMakerStudioDeveloperTeamBRole`, team: 'TeamB' });
     // the Studio domain left on public internet

@@ -27,7 +27,8 @@ import { sagemakerTrainingJobNoOutputKms } from '../../src/domain/rules/catalog/
 import { sagemakerTrainingJobNoVolumeKms } from '../../src/domain/rules/catalog/sagemaker-training-job-no-volume-kms';
 import { sagemakerTrainingJobNoVpc } from '../../src/domain/rules/catalog/sagemaker-training-job-no-vpc';
 import { sagemakerTuningJobNoVpc } from '../../src/domain/rules/catalog/sagemaker-tuning-job-no-vpc';
-import { globMatches, hasLocalStorageByName, isTrueFlag } from '../../src/domain/rules/request-fields';
+import { matchesPrincipalPattern as globMatches } from '../../src/domain/rules/principal-patterns';
+import { hasLocalStorageByName, isTrueFlag } from '../../src/domain/rules/request-fields';
 import { DEFAULT_RULE_CONFIG, type Rule, type RuleConfig, type RuleContext, type RuleEvent } from '../../src/domain/rules/types';
 
 type Json = Record<string, unknown>;

@@ -208,12 +208,3 @@ export function hasLocalStorageByName(instanceType: string): boolean {
   const family = instanceType.toLowerCase().split('.')[1] ?? '';
   return /^[a-z]+\d+[a-z]*d[a-z]*$/.test(family);
 }
-
-// ---------------------------------------------------------------------------------------------
-// Principals
-
-/** Whether `value` matches `pattern`, where `*` stands for any run of characters (case-sensitive, as ArnLike). */
-export function globMatches(pattern: string, value: string): boolean {
-  const source = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
-  return new RegExp(`^${source}$`).test(value);
-}

@@ -49,7 +49,7 @@ export interface TaggableCreate {
   arnType: string;
 }
 
-const create = (noun: string, kind: string, arnType: string, field = noun.charAt(0).toLowerCase() + noun.slice(1)): TaggableCreate => ({
+const taggable = (noun: string, kind: string, arnType: string, field = noun.charAt(0).toLowerCase() + noun.slice(1)): TaggableCreate => ({
   eventName: `Create${noun}`,
   kind,
   nameParam: `${field}Name`,
@@ -68,29 +68,29 @@ const create = (noun: string, kind: string, arnType: string, field = noun.charAt
  *   configurations, images, workforces and other account-level set-up.
  */
 export const TAGGABLE_SAGEMAKER_CREATES: readonly TaggableCreate[] = [
-  create('TrainingJob', 'training job', 'training-job'),
-  create('ProcessingJob', 'processing job', 'processing-job'),
-  create('HyperParameterTuningJob', 'hyperparameter tuning job', 'hyper-parameter-tuning-job'),
-  create('TransformJob', 'transform job', 'transform-job'),
-  create('AutoMLJob', 'AutoML job', 'automl-job', 'autoMLJob'),
-  { ...create('AutoMLJobV2', 'AutoML job', 'automl-job', 'autoMLJob'), eventName: 'CreateAutoMLJobV2' },
-  create('LabelingJob', 'labeling job', 'labeling-job'),
-  create('CompilationJob', 'compilation job', 'compilation-job'),
-  create('Model', 'model', 'model'),
-  create('ModelPackageGroup', 'model package group', 'model-package-group'),
-  create('NotebookInstance', 'notebook instance', 'notebook-instance'),
-  create('EndpointConfig', 'endpoint configuration', 'endpoint-config'),
-  create('Endpoint', 'endpoint', 'endpoint'),
-  create('Experiment', 'experiment', 'experiment'),
-  create('Trial', 'trial', 'experiment-trial'),
-  create('TrialComponent', 'trial component', 'experiment-trial-component'),
-  create('Pipeline', 'pipeline', 'pipeline'),
-  create('FeatureGroup', 'feature group', 'feature-group'),
-  create('MonitoringSchedule', 'monitoring schedule', 'monitoring-schedule'),
-  create('Project', 'project', 'project'),
-  create('Domain', 'Studio domain', 'domain'),
-  create('UserProfile', 'Studio user profile', 'user-profile'),
-  create('Space', 'Studio space', 'space'),
+  taggable('TrainingJob', 'training job', 'training-job'),
+  taggable('ProcessingJob', 'processing job', 'processing-job'),
+  taggable('HyperParameterTuningJob', 'hyperparameter tuning job', 'hyper-parameter-tuning-job'),
+  taggable('TransformJob', 'transform job', 'transform-job'),
+  taggable('AutoMLJob', 'AutoML job', 'automl-job', 'autoMLJob'),
+  taggable('AutoMLJobV2', 'AutoML job', 'automl-job', 'autoMLJob'),
+  taggable('LabelingJob', 'labeling job', 'labeling-job'),
+  taggable('CompilationJob', 'compilation job', 'compilation-job'),
+  taggable('Model', 'model', 'model'),
+  taggable('ModelPackageGroup', 'model package group', 'model-package-group'),
+  taggable('NotebookInstance', 'notebook instance', 'notebook-instance'),
+  taggable('EndpointConfig', 'endpoint configuration', 'endpoint-config'),
+  taggable('Endpoint', 'endpoint', 'endpoint'),
+  taggable('Experiment', 'experiment', 'experiment'),
+  taggable('Trial', 'trial', 'experiment-trial'),
+  taggable('TrialComponent', 'trial component', 'experiment-trial-component'),
+  taggable('Pipeline', 'pipeline', 'pipeline'),
+  taggable('FeatureGroup', 'feature group', 'feature-group'),
+  taggable('MonitoringSchedule', 'monitoring schedule', 'monitoring-schedule'),
+  taggable('Project', 'project', 'project'),
+  taggable('Domain', 'Studio domain', 'domain'),
+  taggable('UserProfile', 'Studio user profile', 'user-profile'),
+  taggable('Space', 'Studio space', 'space'),
 ];
 
 const BY_EVENT_NAME = new Map(TAGGABLE_SAGEMAKER_CREATES.map((c) => [c.eventName, c]));

@@ -82,6 +82,8 @@ export interface Finding {
    * not decide something (owner unknown) it says so here rather than guessing.
    */
   evidence: Record<string, unknown>;
+  /** this finding's severity when it differs from the rule's (e.g. a denied attempt vs a breach) */
+  severity?: Severity;
 }
 
 export interface Rule {

@@ -1,4 +1,5 @@
-import { actedOnArn, globMatches, isJudgedCall, resourceLabel, SAGEMAKER_SOURCE } from '../request-fields';
+import { matchesPrincipalPattern } from '../principal-patterns';
+import { actedOnArn, isJudgedCall, resourceLabel, SAGEMAKER_SOURCE } from '../request-fields';
 import type { Finding, Rule } from '../types';
 
 const reads = [{ eventSource: SAGEMAKER_SOURCE, eventNames: ['CreateEndpointConfig', 'CreateEndpoint'] }];
@@ -29,7 +30,7 @@ export const sagemakerEndpointDeployUnauthorized: Rule = {
     const deployers = ctx.config.deployers;
     if (deployers.length === 0) return [];
     const principal = event.principalArn;
-    if (principal !== null && deployers.some((pattern) => globMatches(pattern, principal))) return [];
+    if (principal !== null && deployers.some((pattern) => matchesPrincipalPattern(pattern, principal))) return [];
     const isEndpoint = event.eventName === 'CreateEndpoint';
     const resourceArn = actedOnArn(event, isEndpoint ? 'endpointArn' : 'endpointConfigArn');
     const label = resourceLabel(event, isEndpoint ? 'endpointName' : 'endpointConfigName', resourceArn);
