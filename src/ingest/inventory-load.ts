@@ -176,12 +176,20 @@ export async function refreshDerivedState(client: PoolClient, resourceIds: strin
       WHERE r.id = agg.resource_id AND (r.tags IS DISTINCT FROM agg.tags OR r.owner_team_id IS DISTINCT FROM t.id)`,
     [ids, teamTagKey],
   );
+  await copyTagsToPrincipals(client, 'r.id = ANY($1::bigint[])', ids);
+}
+
+/**
+ * A principal carries the tags and team of the resource with its ARN (IAM roles and users are
+ * resources too); `where` picks the pairs to bring in line (about `r` resources or `p` principals).
+ */
+async function copyTagsToPrincipals(client: PoolClient, where: string, keys: string[]): Promise<void> {
   await client.query(
     `UPDATE principals p SET tags = r.tags, team_id = r.owner_team_id
        FROM resources r
-      WHERE r.id = ANY($1::bigint[]) AND p.arn = r.arn
+      WHERE ${where} AND p.arn = r.arn
         AND (p.tags IS DISTINCT FROM r.tags OR p.team_id IS DISTINCT FROM r.owner_team_id)`,
-    [ids],
+    [keys],
   );
 }
 
@@ -197,13 +205,7 @@ export async function upsertTeams(client: PoolClient, names: string[]): Promise<
 /** Principals first seen in this batch take the tags and team of the resource with their ARN. */
 export async function adoptResourceTeams(client: PoolClient, principalArns: string[]): Promise<void> {
   if (principalArns.length === 0) return;
-  await client.query(
-    `UPDATE principals p SET tags = r.tags, team_id = r.owner_team_id
-       FROM resources r
-      WHERE p.arn = ANY($1::text[]) AND r.arn = p.arn
-        AND (p.tags IS DISTINCT FROM r.tags OR p.team_id IS DISTINCT FROM r.owner_team_id)`,
-    [principalArns],
-  );
+  await copyTagsToPrincipals(client, 'p.arn = ANY($1::text[])', principalArns);
 }
 
 /** Runs fn in a transaction, retrying when Postgres picks this batch as a deadlock victim. */
