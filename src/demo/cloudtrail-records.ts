@@ -108,7 +108,10 @@ export const sageMakerArn = (region: string, accountId: string, type: string, na
 /** CreateTrainingJob as SageMaker logs it; `vpc` false leaves vpcConfig out, as the SDK does. */
 export function createTrainingJob(o: {
   actor: Actor; time: Date; region: string; jobName: string; team?: string | null; vpc: boolean; instanceType?: string; seed?: string;
+  /** encrypted volumes and output, network isolation and inter-container encryption, as a hardened template sets them */
+  hardened?: boolean;
 }): CloudTrailRecord {
+  const kmsKey = `arn:aws:kms:${o.region}:${o.actor.accountId}:key/6f1e2d3c-4b5a-4978-8796-a5b4c3d2e1f0`;
   const tags = o.team ? [{ key: 'team', value: o.team }] : [];
   return cloudTrailRecord({
     actor: o.actor,
@@ -121,9 +124,10 @@ export function createTrainingJob(o: {
       trainingJobName: o.jobName,
       algorithmSpecification: { trainingImage: `763104351884.dkr.ecr.${o.region}.amazonaws.com/pytorch-training:2.1-cpu-py310`, trainingInputMode: 'File' },
       roleArn: `arn:aws:iam::${o.actor.accountId}:role/${o.actor.kind === 'AssumedRole' ? o.actor.name : 'SageMakerExecutionRole'}`,
-      outputDataConfig: { s3OutputPath: `s3://ml-artifacts-${o.actor.accountId}/${o.jobName}/output` },
-      resourceConfig: { instanceType: o.instanceType ?? 'ml.m5.xlarge', instanceCount: 1, volumeSizeInGB: 30 },
+      outputDataConfig: { s3OutputPath: `s3://ml-artifacts-${o.actor.accountId}/${o.jobName}/output`, ...(o.hardened ? { kmsKeyId: kmsKey } : {}) },
+      resourceConfig: { instanceType: o.instanceType ?? 'ml.m5.xlarge', instanceCount: 1, volumeSizeInGB: 30, ...(o.hardened ? { volumeKmsKeyId: kmsKey } : {}) },
       stoppingCondition: { maxRuntimeInSeconds: 86400 },
+      ...(o.hardened ? { enableNetworkIsolation: true, enableInterContainerTrafficEncryption: true } : {}),
       ...(o.vpc ? { vpcConfig: { securityGroupIds: ['sg-0a1b2c3d4e5f60718'], subnets: ['subnet-0a1b2c3d4e5f60718', 'subnet-0f1e2d3c4b5a69788'] } } : {}),
       ...(tags.length ? { tags } : {}),
     },

@@ -3,7 +3,9 @@ import { Actor, cloudTrailRecord, CloudTrailRecord, createTrainingJob, sageMaker
 /**
  * A realistic stream of CloudTrail records for load tests and the benchmark: several accounts,
  * regions and teams; assumed-role sessions and IAM users; SageMaker creates, tags, describes and
- * lists, some denied, some IAM and S3. Deterministic for a given count and start time.
+ * lists, some IAM and S3. As in an account under guard rails, most resources are created from
+ * hardened templates and a minority breaks a rule (about one create in ten); a few calls are
+ * denied. Deterministic for a given count and start time.
  */
 export function* generateCloudTrailRecords(count: number, start = new Date(Date.UTC(2026, 9, 1))): Generator<CloudTrailRecord> {
   const accounts = ['111122223333', '444455556666', '777788889999'];
@@ -21,7 +23,7 @@ export function* generateCloudTrailRecords(count: number, start = new Date(Date.
     switch (i % 10) {
       case 0:
       case 1:
-        yield createTrainingJob({ actor, time, region, jobName: `${team.toLowerCase()}-train-${i}`, team, vpc: i % 3 !== 0, seed });
+        yield createTrainingJob({ actor, time, region, jobName: `${team.toLowerCase()}-train-${i}`, team, vpc: i % 30 !== 0, hardened: i % 20 !== 1, seed });
         break;
       case 2:
         yield cloudTrailRecord({
@@ -31,11 +33,13 @@ export function* generateCloudTrailRecords(count: number, start = new Date(Date.
         });
         break;
       case 3:
+        // now and then a call on another team's experiment, denied by the team-tag condition
         yield cloudTrailRecord({
-          actor, time, region, seed, eventSource: 'sagemaker.amazonaws.com', eventName: 'DeleteExperiment',
+          actor, time, region, seed, eventSource: 'sagemaker.amazonaws.com', eventName: i % 100 === 3 ? 'DeleteExperiment' : 'DescribeExperiment',
           requestParameters: { experimentName: `USER${i % 7}${teams[(i + 1) % 4].toUpperCase()}EXPERIMENT1` },
-          errorCode: 'AccessDenied',
-          errorMessage: `User: arn:aws:sts::${accountId}:assumed-role/${actor.name}/SageMaker is not authorized to perform: sagemaker:DeleteExperiment`,
+          ...(i % 100 === 3
+            ? { errorCode: 'AccessDenied', errorMessage: `User: arn:aws:sts::${accountId}:assumed-role/${actor.name}/SageMaker is not authorized to perform: sagemaker:DeleteExperiment` }
+            : {}),
         });
         break;
       case 4:
@@ -43,7 +47,12 @@ export function* generateCloudTrailRecords(count: number, start = new Date(Date.
           actor, time, region, seed, eventSource: 'sagemaker.amazonaws.com', eventName: 'CreateNotebookInstance',
           requestParameters: {
             notebookInstanceName: `${team.toLowerCase()}-nb-${i}`, instanceType: 'ml.t3.medium', roleArn: `arn:aws:iam::${accountId}:role/${actor.name}`,
-            ...(i % 4 === 0 ? { subnetId: 'subnet-0a1b2c3d4e5f60718', securityGroupIds: ['sg-0a1b2c3d4e5f60718'], directInternetAccess: 'Disabled' } : {}),
+            ...(i % 40 !== 4
+              ? {
+                  subnetId: 'subnet-0a1b2c3d4e5f60718', securityGroupIds: ['sg-0a1b2c3d4e5f60718'], directInternetAccess: 'Disabled', rootAccess: 'Disabled',
+                  kmsKeyId: `arn:aws:kms:${region}:${accountId}:key/6f1e2d3c-4b5a-4978-8796-a5b4c3d2e1f0`,
+                }
+              : {}),
             tags: [{ key: 'team', value: team }],
           },
           responseElements: { notebookInstanceArn: sageMakerArn(region, accountId, 'notebook-instance', `${team.toLowerCase()}-nb-${i}`) },
