@@ -1,4 +1,5 @@
-import { Command, CommanderError } from 'commander';
+import { writeFile } from 'node:fs/promises';
+import { Command, CommanderError, Option } from 'commander';
 import { evaluateWindow } from '../compliance/evaluate';
 import { RulesConfigError } from '../compliance/rules-config';
 import { loadEvaluationOptions } from '../compliance/setup';
@@ -10,6 +11,7 @@ import { ingestCloudTrailPaths, ingestTagPaths } from '../ingest/ingest-files';
 import type { CloudTrailCounts } from '../ingest/cloudtrail-load';
 import type { TagCounts } from '../ingest/tags-load';
 import { runDemo } from '../demo/run-demo';
+import { buildComplianceReport, parseReportTime, REPORT_FORMATS, renderReport, ReportFormat } from '../report';
 import { serve } from '../server/serve';
 import { runWorkers } from '../workers/run-workers';
 import { progressReporter } from './progress';
@@ -96,6 +98,33 @@ export async function main(argv: string[]): Promise<number> {
         if (opts.json) process.stdout.write(`${JSON.stringify(c)}\n`);
         else process.stdout.write(`evaluate: events ${c.events}, findings ${c.findings}, withdrawn ${c.withdrawn}, resolved ${c.resolved}\n`);
       });
+    });
+
+  program
+    .command('report')
+    .description('compliance figures of a time window (by violation event time): per team, per rule, daily trend, worst resources and principals')
+    .requiredOption('--from <time>', 'start of the window, inclusive (ISO 8601 date, UTC, or date-time with offset)')
+    .requiredOption('--to <time>', 'end of the window, exclusive')
+    .option('--team <team>', "only this team's violations")
+    .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('md'))
+    .option('--out <file>', 'write the report to this file instead of stdout')
+    .option('--generated-at <time>', 'the generation time the report states (default: now), for reproducible output')
+    .action(async (opts: { from: string; to: string; team?: string; format: ReportFormat; out?: string; generatedAt?: string }) => {
+      const from = parseReportTime(opts.from, '--from');
+      const to = parseReportTime(opts.to, '--to');
+      const generatedAt = opts.generatedAt !== undefined ? parseReportTime(opts.generatedAt, '--generated-at') : new Date();
+      if (opts.team !== undefined && opts.team.trim() === '') throw new Error('--team needs a team name');
+      const config = loadConfig();
+      const report = await withPool(config, (pool) => buildComplianceReport(pool, { from, to, team: opts.team, generatedAt }));
+      const text = renderReport(report, opts.format);
+      if (opts.out === undefined) {
+        process.stdout.write(text);
+        return;
+      }
+      await writeFile(opts.out, text).catch((err: NodeJS.ErrnoException) => {
+        throw new Error(`cannot write ${opts.out}: ${err.code === 'ENOENT' ? 'no such directory' : err.message}`);
+      });
+      process.stdout.write(`report: wrote ${opts.out} (${opts.format}, ${report.totals.total} violations)\n`);
     });
 
   program

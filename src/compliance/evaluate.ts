@@ -16,6 +16,12 @@ export interface EvaluationOptions {
   teamTagKey: string;
   /** suppressions by pattern from the rule configuration: a matching new violation starts SUPPRESSED */
   suppressions?: Suppression[];
+  /**
+   * Called after each commit with the ids of the violations it inserted as OPEN (not those it
+   * updated, nor new ones suppressed by configuration): the API's violationOpened subscription is
+   * fed from here. The violations are stored whatever it does; it should not throw.
+   */
+  onOpened?: (ids: string[]) => Promise<void>;
 }
 
 export interface EvaluationCounts {
@@ -238,19 +244,24 @@ async function evaluateStoredEvents(pool: Pool, stored: StoredEvent[], opts: Eva
   });
   const rows = findViolations(events, contexts, opts);
   const client = await pool.connect();
+  let opened: string[];
+  let counts: EvaluationCounts;
   try {
     await client.query('BEGIN');
-    await upsertViolations(client, rows, opts.suppressions ?? []);
+    opened = await upsertViolations(client, rows, opts.suppressions ?? []);
     const withdrawn = withdrawStale ? await withdrawUnreported(client, events.map((e) => e.eventId), rows) : 0;
     const resolved = await resolveDeletedResources(client, [...new Set(rows.map((r) => r.resourceArn).concat(events.flatMap((e) => e.resourceArns)))]);
     await client.query('COMMIT');
-    return { events: events.length, findings: rows.length, withdrawn, resolved };
+    counts = { events: events.length, findings: rows.length, withdrawn, resolved };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
     client.release();
   }
+  // after the commit, so whoever is told can read them
+  if (opened.length > 0 && opts.onOpened) await opts.onOpened(opened);
+  return counts;
 }
 
 /** The configured suppression covering this violation, if one is in force (until after now). */
@@ -266,11 +277,12 @@ export function suppressionFor(row: ViolationRow, suppressions: Suppression[], n
   );
 }
 
-async function upsertViolations(client: PoolClient, rows: ViolationRow[], suppressions: Suppression[]): Promise<void> {
-  if (rows.length === 0) return;
+/** Inserts new violations and updates known ones; the ids of those it inserted as OPEN. */
+async function upsertViolations(client: PoolClient, rows: ViolationRow[], suppressions: Suppression[]): Promise<string[]> {
+  if (rows.length === 0) return [];
   const sorted = [...rows].sort((a, b) => (`${a.ruleId}|${a.eventId}|${a.resourceArn}` < `${b.ruleId}|${b.eventId}|${b.resourceArn}` ? -1 : 1));
   const suppressedBy = sorted.map((r) => suppressionFor(r, suppressions));
-  await client.query(
+  const { rows: upserted } = await client.query<{ id: string; inserted: boolean; status: string }>(
     `INSERT INTO violations AS v (rule_id, event_id, event_time, resource_arn, principal_arn, team, account_id, region, severity, message, evidence,
                                   status, suppressed_reason, suppressed_by, suppressed_until)
      SELECT u.rule_id, u.event_id, u.event_time, u.resource_arn, u.principal_arn, u.team, u.account_id, u.region, u.severity,
@@ -284,7 +296,9 @@ async function upsertViolations(client: PoolClient, rows: ViolationRow[], suppre
        principal_arn = EXCLUDED.principal_arn, last_seen = now(),
        -- withdrawn earlier by a re-evaluation and reported again: open again
        status = CASE WHEN v.status = 'RESOLVED' AND v.resolved_by_event_id IS NULL THEN 'OPEN' ELSE v.status END,
-       resolved_at = CASE WHEN v.status = 'RESOLVED' AND v.resolved_by_event_id IS NULL THEN NULL ELSE v.resolved_at END`,
+       resolved_at = CASE WHEN v.status = 'RESOLVED' AND v.resolved_by_event_id IS NULL THEN NULL ELSE v.resolved_at END
+     -- xmax is 0 on a row version this statement inserted, and set on one it updated
+     RETURNING v.id::text AS id, (v.xmax = 0) AS inserted, v.status`,
     [
       sorted.map((r) => r.ruleId), sorted.map((r) => r.eventId), sorted.map((r) => r.eventTime), sorted.map((r) => r.resourceArn),
       sorted.map((r) => r.principalArn), sorted.map((r) => r.team), sorted.map((r) => r.accountId), sorted.map((r) => r.region),
@@ -292,6 +306,7 @@ async function upsertViolations(client: PoolClient, rows: ViolationRow[], suppre
       suppressedBy.map((s) => s?.reason ?? null), suppressedBy.map((s) => s?.until ?? null),
     ],
   );
+  return upserted.filter((r) => r.inserted && r.status === 'OPEN').map((r) => r.id);
 }
 
 /** Open violations of these events that the rules no longer report: withdrawn, with a status change saying why. */

@@ -16,3 +16,15 @@ export class InvalidInputError extends Error {
     super(message);
   }
 }
+
+/** The thing a request names does not exist (a mutation on an unknown id); the API answers NOT_FOUND. */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+  constructor(
+    message: string,
+    /** the argument naming it (`id`) */
+    readonly argument: string,
+  ) {
+    super(message);
+  }
+}

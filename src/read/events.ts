@@ -100,6 +100,12 @@ export async function listEvents(db: Queryable, filter: AuditEventFilter, req: P
   return toPage(rows, req, 'event', eventKey);
 }
 
+/** Events by eventId (a violation's offending event), in one statement. */
+export async function eventsByIds(db: Queryable, ids: readonly string[]): Promise<AuditEventRow[]> {
+  const { rows } = await db.query<AuditEventRow>(`SELECT ${COLUMNS} FROM audit_events e WHERE e.event_id = ANY($1::text[])`, [ids]);
+  return rows;
+}
+
 export async function countEvents(db: Queryable, filter: AuditEventFilter): Promise<number> {
   const p = new Params();
   const { rows } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM audit_events e ${whereClause(filterConditions(filter, p))}`, p.values);

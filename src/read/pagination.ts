@@ -10,8 +10,11 @@ import { InvalidInputError } from './errors';
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
 
-/** What a cursor encodes, per list: events by (event_time, event_id), everything else by id. */
-export type CursorKind = 'event' | 'principal' | 'resource';
+/**
+ * What a cursor encodes, per list: events by (event_time, event_id), violations by (event_time,
+ * id), everything else by id.
+ */
+export type CursorKind = 'event' | 'principal' | 'resource' | 'violation';
 
 /** A validated page request: how many rows, and the keyset to continue after (if any). */
 export interface PageRequest {
@@ -31,7 +34,7 @@ export interface Page<T> {
   hasPreviousPage: boolean;
 }
 
-const ARITY: Record<CursorKind, number> = { event: 2, principal: 1, resource: 1 };
+const ARITY: Record<CursorKind, number> = { event: 2, principal: 1, resource: 1, violation: 2 };
 const EVENT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const ID = /^\d{1,19}$/;
 
@@ -59,7 +62,9 @@ export function decodeCursor(cursor: string, kind: CursorKind, argument = 'after
   }
   if (!Array.isArray(value) || value[0] !== kind || value.length !== ARITY[kind] + 1 || !value.every((v) => typeof v === 'string')) throw refuse();
   const key = value.slice(1) as string[];
-  if (kind === 'event' ? !EVENT_TIME.test(key[0]) || Number.isNaN(Date.parse(key[0])) || key[1] === '' : !ID.test(key[0])) throw refuse();
+  const timeOk = (t: string) => EVENT_TIME.test(t) && !Number.isNaN(Date.parse(t));
+  const ok = kind === 'event' ? timeOk(key[0]) && key[1] !== '' : kind === 'violation' ? timeOk(key[0]) && ID.test(key[1]) : ID.test(key[0]);
+  if (!ok) throw refuse();
   return key;
 }
 

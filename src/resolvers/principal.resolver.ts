@@ -7,6 +7,7 @@ import { FilteredPageArgs, toConnection } from '../schema/pagination.type';
 import { Principal, PrincipalConnection, PrincipalFilter } from '../schema/principal.type';
 import { Tag } from '../schema/tag.type';
 import { Team } from '../schema/team.type';
+import { NestedViolationsArgs, ViolationConnection } from '../schema/violation.type';
 import type { GovgraphContext } from '../server/context';
 
 @ArgsType()
@@ -52,5 +53,13 @@ export class PrincipalResolver {
     const req = { first: first === null ? 10 : pageSize(first), after: null };
     const page = await loaders.eventPages.load({ key: principal.id, args: { parent: 'principal', req } });
     return page.edges.map((e) => e.node);
+  }
+
+  @FieldResolver(() => ViolationConnection, { description: 'Compliance violations of its calls, newest offending event first.' })
+  async violations(@Root() principal: Principal, @Args() { filter, first, after }: NestedViolationsArgs, @Ctx() { loaders }: GovgraphContext): Promise<ViolationConnection> {
+    const req = pageRequest(first, after, 'violation');
+    const f = filter ?? {};
+    const page = await loaders.violationPages.load({ key: principal.arn, args: { parent: 'principal', filter: f, req } });
+    return toConnection(ViolationConnection, page, () => loaders.violationCounts.load({ key: principal.arn, args: { parent: 'principal', filter: f } }));
   }
 }

@@ -8,6 +8,7 @@ import { Principal } from '../schema/principal.type';
 import { Resource, ResourceConnection, ResourceFilter } from '../schema/resource.type';
 import { Tag, TagPeriod } from '../schema/tag.type';
 import { Team } from '../schema/team.type';
+import { NestedViolationsArgs, ViolationConnection } from '../schema/violation.type';
 import type { GovgraphContext } from '../server/context';
 
 @ArgsType()
@@ -63,5 +64,13 @@ export class ResourceResolver {
     const req = pageRequest(first, after, 'event');
     const page = await loaders.eventPages.load({ key: resource.arn, args: { parent: 'resource', req } });
     return toConnection(AuditEventConnection, page, () => loaders.eventCounts.load({ key: resource.arn, args: { parent: 'resource' } }));
+  }
+
+  @FieldResolver(() => ViolationConnection, { description: 'Compliance violations on it, newest offending event first.' })
+  async violations(@Root() resource: Resource, @Args() { filter, first, after }: NestedViolationsArgs, @Ctx() { loaders }: GovgraphContext): Promise<ViolationConnection> {
+    const req = pageRequest(first, after, 'violation');
+    const f = filter ?? {};
+    const page = await loaders.violationPages.load({ key: resource.arn, args: { parent: 'resource', filter: f, req } });
+    return toConnection(ViolationConnection, page, () => loaders.violationCounts.load({ key: resource.arn, args: { parent: 'resource', filter: f } }));
   }
 }

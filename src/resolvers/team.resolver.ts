@@ -6,6 +6,7 @@ import { PageArgs, toConnection } from '../schema/pagination.type';
 import { PrincipalConnection } from '../schema/principal.type';
 import { ResourceConnection } from '../schema/resource.type';
 import { Team } from '../schema/team.type';
+import { NestedViolationsArgs, ViolationConnection } from '../schema/violation.type';
 import type { GovgraphContext } from '../server/context';
 
 @ArgsType()
@@ -56,5 +57,13 @@ export class TeamResolver {
     const req = { first: first === null ? 10 : pageSize(first), after: null };
     const page = await loaders.eventPages.load({ key: team.id, args: { parent: 'team', req } });
     return page.edges.map((e) => e.node);
+  }
+
+  @FieldResolver(() => ViolationConnection, { description: 'Compliance violations the team is answerable for (Violation.team), newest offending event first.' })
+  async violations(@Root() team: Team, @Args() { filter, first, after }: NestedViolationsArgs, @Ctx() { loaders }: GovgraphContext): Promise<ViolationConnection> {
+    const req = pageRequest(first, after, 'violation');
+    const f = filter ?? {};
+    const page = await loaders.violationPages.load({ key: team.name, args: { parent: 'team', filter: f, req } });
+    return toConnection(ViolationConnection, page, () => loaders.violationCounts.load({ key: team.name, args: { parent: 'team', filter: f } }));
   }
 }

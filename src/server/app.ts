@@ -4,15 +4,20 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { getOperationAST, GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
 import { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import pino, { type Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { violationOpenedChannel } from '../compliance/notify';
 import type { Config } from '../config/config';
 import { createPool } from '../db/connections';
 import { whoOwns } from '../ownership/who-owns';
-import { createContext, type GovgraphContext, type WhoOwnsFn } from './context';
+import { callerName, createContext, USER_HEADER, type GovgraphContext, type WhoOwnsFn } from './context';
 import { formatError } from './errors';
 import { buildGovgraphSchema } from './schema';
+import { ViolationFeed } from './violation-feed';
 
 export interface App {
   httpServer: http.Server;
@@ -51,14 +56,52 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   if (!deps.redis) redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
 
   const httpServer = http.createServer();
+  const schema = await buildGovgraphSchema();
+  const contextDeps = { pool, teamTagKey: config.TEAM_TAG_KEY, whoOwns: deps.whoOwns ?? whoOwns };
+
+  // Subscriptions: graphql-ws over WebSocket on the same path; new violations come from Redis pub/sub
+  const feed = new ViolationFeed({ redis, channel: violationOpenedChannel(config.GOVGRAPH_QUEUE_PREFIX), db: pool, log });
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const format = formatError(log);
+  const wsCleanup = useServer<Record<string, unknown> | undefined, { request: http.IncomingMessage }>(
+    {
+      schema,
+      context: (ctx) => createContext({ ...contextDeps, user: callerName(ctx.extra.request.headers[USER_HEADER]), feed }),
+      // Queries and mutations go over HTTP, where CSRF prevention applies; browsers open WebSockets
+      // across sites freely, so this transport serves subscriptions (read-only) and nothing else.
+      onSubscribe: (_ctx, _id, payload) => {
+        let operation;
+        try {
+          operation = getOperationAST(parse(payload.query), payload.operationName);
+        } catch {
+          return undefined; // graphql-ws answers the syntax error itself
+        }
+        if (operation && operation.operation !== 'subscription') {
+          return [new GraphQLError(`only subscriptions are served over WebSocket; send ${operation.operation === 'query' ? 'queries' : 'mutations'} as HTTP POST to /graphql`, { extensions: { code: 'BAD_REQUEST' } })];
+        }
+        return undefined;
+      },
+      // the same error answers as over HTTP: no internal messages reach clients
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors
+          ? { ...result, errors: result.errors.map((e) => format(e instanceof GraphQLError ? e.toJSON() : (e as GraphQLFormattedError), e)) }
+          : result,
+    },
+    wsServer,
+  );
+
   const apollo = new ApolloServer<GovgraphContext>({
-    schema: await buildGovgraphSchema(),
+    schema,
     // dashboards read the schema; it is public in schema.graphql anyway
     introspection: true,
     includeStacktraceInErrorResponses: false,
     // csrfPrevention stays at its default (on): GET and simple POSTs need a preflight-forcing header
     formatError: formatError(log),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // closes WebSocket connections (ending their subscriptions) when the server drains
+      { serverWillStart: async () => ({ drainServer: async () => { await wsCleanup.dispose(); await feed.close(); } }) },
+    ],
     // `govgraph serve` handles SIGINT/SIGTERM and calls stop(); Apollo's own handlers would stop it
     // behind our back and re-raise the signal
     stopOnTerminationSignals: false,
@@ -83,7 +126,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     '/graphql',
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
-      context: async () => createContext({ pool, teamTagKey: config.TEAM_TAG_KEY, whoOwns: deps.whoOwns ?? whoOwns }),
+      context: async ({ req }) => createContext({ ...contextDeps, user: callerName(req.headers[USER_HEADER]) }),
     }),
   );
   // body-parser failures (malformed JSON, too large) answered in GraphQL's error shape, never as an HTML stack trace

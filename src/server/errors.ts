@@ -1,6 +1,6 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
-import { InvalidInputError } from '../read/errors';
+import { InvalidInputError, NotFoundError } from '../read/errors';
 
 /** Codes a client may act on; anything else is an internal failure and says no more than that. */
 const CLIENT_CODES = new Set([
@@ -19,8 +19,8 @@ export interface ErrorLog {
 }
 
 /**
- * Apollo's formatError: the read layer's InvalidInputError becomes BAD_USER_INPUT with its own
- * message; an unexpected error (a database failure, a bug) is logged in full and answered as
+ * Apollo's formatError: InvalidInputError becomes BAD_USER_INPUT and NotFoundError NOT_FOUND,
+ * each with its own message; an unexpected error (a database failure, a bug) is logged in full and answered as
  * INTERNAL_SERVER_ERROR with a generic message, so SQL, hosts and stack traces never reach clients.
  */
 export function formatError(log: ErrorLog) {
@@ -28,6 +28,9 @@ export function formatError(log: ErrorLog) {
     const original = unwrapResolverError(error);
     if (original instanceof InvalidInputError) {
       return { ...formatted, message: original.message, extensions: { code: 'BAD_USER_INPUT', argument: original.argument } };
+    }
+    if (original instanceof NotFoundError) {
+      return { ...formatted, message: original.message, extensions: { code: 'NOT_FOUND', argument: original.argument } };
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && CLIENT_CODES.has(code)) return formatted;

@@ -1,10 +1,20 @@
 import DataLoader from 'dataloader';
-import { eventCountsFor, eventPagesFor, type AuditEventRow, type EventParent } from '../read/events';
+import { eventCountsFor, eventPagesFor, eventsByIds, type AuditEventRow, type EventParent } from '../read/events';
 import type { Page, PageRequest } from '../read/pagination';
 import { memberCountsFor, memberPagesFor, principalsByArns, principalsByIds, type PrincipalRow } from '../read/principals';
 import { resourceCountsFor, resourcePagesFor, resourcesByArns, tagHistoriesFor, type ResourceFilter, type ResourceRow, type TagPeriodRow } from '../read/resources';
 import type { Queryable } from '../read/sql';
 import { teamsByIds, teamsByNames, type TeamRow } from '../read/teams';
+import {
+  statusHistoriesFor,
+  violationCountsFor,
+  violationPagesFor,
+  violationsByIds,
+  type StatusChangeRow,
+  type ViolationFilter,
+  type ViolationParent,
+  type ViolationRow,
+} from '../read/violations';
 
 /**
  * Per-request batching: every field of the same kind asked for in one tick of a request becomes
@@ -36,6 +46,20 @@ export function createLoaders(db: Queryable) {
       emptyPage,
     ),
     resourceCounts: groupedLoader<{ filter: ResourceFilter }, number>((teamIds, { filter }) => resourceCountsFor(db, teamIds, filter), () => 0),
+    eventById: rowLoader<AuditEventRow>((ids) => eventsByIds(db, ids), (r) => r.eventId),
+    violationById: rowLoader<ViolationRow>((ids) => violationsByIds(db, ids), (r) => r.id),
+    violationHistory: new DataLoader<string, StatusChangeRow[]>(async (ids) => {
+      const byId = await statusHistoriesFor(db, ids);
+      return ids.map((id) => byId.get(id) ?? []);
+    }),
+    violationPages: groupedLoader<{ parent: ViolationParent; filter: ViolationFilter; req: PageRequest }, Page<ViolationRow>>(
+      (keys, { parent, filter, req }) => violationPagesFor(db, parent, keys, filter, req),
+      emptyPage,
+    ),
+    violationCounts: groupedLoader<{ parent: ViolationParent; filter: ViolationFilter }, number>(
+      (keys, { parent, filter }) => violationCountsFor(db, parent, keys, filter),
+      () => 0,
+    ),
   };
 }
 

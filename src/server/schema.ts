@@ -7,6 +7,8 @@ import { PrincipalResolver } from '../resolvers/principal.resolver';
 import { ResourceResolver } from '../resolvers/resource.resolver';
 import { TeamResolver } from '../resolvers/team.resolver';
 import { OwnershipContactResolver, OwnershipResolver, ResourceOwnershipResolver } from '../resolvers/ownership.resolver';
+import { ViolationResolver } from '../resolvers/violation.resolver';
+import { RuleResolver } from '../resolvers/rule.resolver';
 import { DateTimeScalar } from '../schema/scalars.type';
 
 /**
@@ -24,8 +26,20 @@ export function buildGovgraphSchema(): Promise<GraphQLSchema> {
       OwnershipResolver,
       ResourceOwnershipResolver,
       OwnershipContactResolver,
+      ViolationResolver,
+      RuleResolver,
     ],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    // type-graphql requires a PubSub once a subscription exists; ours never subscribe by topic
+    // (violationOpened brings its own `subscribe`: the Redis-fed ViolationFeed), so none is used
+    pubSub: {
+      publish() {
+        throw new Error('topic-based subscriptions are not used: see ViolationFeed');
+      },
+      subscribe() {
+        throw new Error('topic-based subscriptions are not used: see ViolationFeed');
+      },
+    },
     // inputs are checked where they are read (src/read): class-validator is not used
     validate: false,
   });

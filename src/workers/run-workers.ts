@@ -1,6 +1,8 @@
 import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import pino from 'pino';
 import { createCloudTrailClient, createTaggingClient } from '../aws/clients';
+import { createOpenedPublisher, violationOpenedChannel } from '../compliance/notify';
 import { loadEvaluationOptions } from '../compliance/setup';
 import { awsScopes, Config } from '../config/config';
 import { createPool } from '../db/connections';
@@ -13,7 +15,12 @@ import { createQueue, QUEUES, redisOptions, ScopeJob, schedulerId } from './queu
  */
 export async function runWorkers(config: Config): Promise<void> {
   const log = pino({ level: config.LOG_LEVEL, redact: ['*.password', '*.secretAccessKey', '*.sessionToken'] }, pino.destination(2));
-  const evaluation = await loadEvaluationOptions(config);
+  const rules = await loadEvaluationOptions(config);
+  // new open violations are announced to the API instances (violationOpened subscriptions); a
+  // publish waits at most one attempt when Redis is away, and a failed one is only logged
+  const publisher = new Redis({ ...redisOptions(config.REDIS_URL), maxRetriesPerRequest: 1 });
+  publisher.on('error', (err) => log.debug({ err: err.message }, 'redis publisher connection error'));
+  const evaluation = { ...rules, onOpened: createOpenedPublisher(publisher, violationOpenedChannel(config.GOVGRAPH_QUEUE_PREFIX), log) };
   const pool = createPool(config.DATABASE_URL, Math.max(4, config.WORKER_CONCURRENCY * 3));
   const prefix = config.GOVGRAPH_QUEUE_PREFIX;
   const awsScope = (s: ScopeJob) => ({ ...s, roleName: config.GOVGRAPH_ASSUME_ROLE_NAME ?? null });
@@ -72,6 +79,7 @@ export async function runWorkers(config: Config): Promise<void> {
       log.info({ signal }, 'stopping workers: finishing active jobs');
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all([lookupQueue.close(), tagQueue.close()]);
+      publisher.disconnect();
       await pool.end();
       resolve();
     };

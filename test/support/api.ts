@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
 import pino from 'pino';
+import type { EvaluationOptions } from '../../src/compliance/evaluate';
 import { loadConfig } from '../../src/config/config';
 import { writeDemoFiles } from '../../src/demo/demo-files';
 import { ingestCloudTrailPaths, ingestTagPaths } from '../../src/ingest/ingest-files';
@@ -21,10 +22,10 @@ export interface RunningApi {
   base: string;
   /** http://127.0.0.1:<port>/graphql */
   url: string;
-  /** POST a GraphQL operation as a client would; returns the HTTP status and the parsed body */
-  post<T = any>(query: string, variables?: Record<string, unknown>): Promise<{ status: number; body: GraphQLResponse<T> }>;
+  /** POST a GraphQL operation as a client would (extra headers: x-govgraph-user…); returns the HTTP status and the parsed body */
+  post<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ status: number; body: GraphQLResponse<T> }>;
   /** POST and fail on any GraphQL error: the data */
-  data<T = any>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  data<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -33,8 +34,8 @@ export async function startApi(db: TestDatabase, deps: AppDeps = {}, env: Record
   const config = loadConfig({ DATABASE_URL: db.url, REDIS_URL, ...env });
   const app = await createApp(config, { log: pino({ level: 'silent' }), ...deps });
   const { url } = await app.start(0);
-  const post = async (query: string, variables?: Record<string, unknown>) => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const post = async (query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
     return { status: res.status, body: (await res.json()) as GraphQLResponse };
   };
   return {
@@ -42,8 +43,8 @@ export async function startApi(db: TestDatabase, deps: AppDeps = {}, env: Record
     url,
     base: url.replace(/\/graphql$/, ''),
     post,
-    async data(query, variables) {
-      const { status, body } = await post(query, variables);
+    async data(query, variables, headers) {
+      const { status, body } = await post(query, variables, headers);
       if (body.errors || status !== 200) throw new Error(`GraphQL errors (HTTP ${status}): ${JSON.stringify(body.errors)}`);
       return body.data;
     },
@@ -51,12 +52,15 @@ export async function startApi(db: TestDatabase, deps: AppDeps = {}, env: Record
   };
 }
 
-/** The demo story through the real pipeline: its CloudTrail log files, then its tag listing (complete, after day 2). */
-export async function ingestDemo(db: TestDatabase): Promise<void> {
+/**
+ * The demo story through the real pipeline: its CloudTrail log files (rules evaluated as they are
+ * stored when `evaluation` is given), then its tag listing (complete, after day 2).
+ */
+export async function ingestDemo(db: TestDatabase, opts: { evaluation?: EvaluationOptions } = {}): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'govgraph-api-demo-'));
   try {
     const files = await writeDemoFiles(dir);
-    await ingestCloudTrailPaths(db.pool, files.filter((f) => f.includes(`${path.sep}cloudtrail${path.sep}`)), { teamTagKey: 'team' });
+    await ingestCloudTrailPaths(db.pool, files.filter((f) => f.includes(`${path.sep}cloudtrail${path.sep}`)), { teamTagKey: 'team', evaluation: opts.evaluation });
     await ingestTagPaths(db.pool, files.filter((f) => f.includes(`${path.sep}tags${path.sep}`)), {
       teamTagKey: 'team',
       complete: true,
@@ -70,6 +74,7 @@ export async function ingestDemo(db: TestDatabase): Promise<void> {
 /** A pool whose every query is recorded (one pg round trip per entry). */
 export function countingPool(url: string): Pool & { queries: string[] } {
   const pool = new Pool({ connectionString: url, max: 4 }) as Pool & { queries: string[] };
+  pool.on('error', () => undefined); // as createTestDatabase's pool: a connection closing as the database is dropped
   pool.queries = [];
   const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
   (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
