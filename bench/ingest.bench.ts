@@ -2,7 +2,8 @@
  * `npm run bench:ingest -- --events N`: generates N realistic CloudTrail records as one gzipped
  * S3-style log file, ingests it through the real pipeline (stream → transform → set-based load)
  * into a fresh database, then in the same run measures Postgres's raw COPY of the same records
- * into an equivalent table (same columns and indexes). The last line is one JSON object.
+ * into an equivalent table (same columns and indexes, COPY's text format as the pipeline uses,
+ * which Postgres reads a little faster than CSV). The last line is one JSON object.
  * Ratios, not absolute times: both sides run on the same machine in the same minute.
  */
 import { createWriteStream } from 'node:fs';
@@ -16,6 +17,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { generateCloudTrailRecords } from '../src/demo/generate';
+import { copyTextField } from '../src/db/copy';
 import { migrate } from '../src/db/migrate';
 import { ingestCloudTrailPaths } from '../src/ingest/ingest-files';
 import { prepareCloudTrailRecord, isPrepared } from '../src/domain/cloudtrail/prepare';
@@ -39,11 +41,6 @@ async function writeLogFile(file: string, n: number): Promise<void> {
   await once(out, 'finish');
 }
 
-const csv = (v: unknown): string => {
-  if (v === null || v === undefined) return '';
-  const s = Array.isArray(v) ? `{${v.map((x) => `"${String(x).replace(/[\\"]/g, '\\$&')}"`).join(',')}}` : v instanceof Date ? v.toISOString() : String(v);
-  return `"${s.replace(/"/g, '""')}"`;
-};
 
 async function main(): Promise<void> {
   const n = arg('events', 200_000);
@@ -82,7 +79,7 @@ async function main(): Promise<void> {
         e.eventId, e.eventTime, e.eventSource, e.eventName, e.eventType, e.eventCategory, e.awsRegion, e.accountId,
         null, e.principal?.arn, e.principal?.type, e.userIdentityArn, e.sessionName, e.accessKeyId, e.invokedBy,
         e.sourceIpAddress, e.userAgent, e.errorCode, e.errorMessage, e.readOnly, e.resources.map((x: { arn: string }) => x.arn), p.text, p.contentSha256,
-      ].map(csv).join(',') + '\n');
+      ].map((v) => copyTextField(v ?? null)).join('\t') + '\n');
     }
     const client = await pool.connect();
     const t1 = process.hrtime.bigint();
@@ -90,7 +87,7 @@ async function main(): Promise<void> {
       Readable.from(lines),
       client.query(copyFrom(`COPY copy_baseline (event_id, event_time, event_source, event_name, event_type, event_category, aws_region, account_id,
         principal_id, principal_arn, principal_type, user_identity_arn, session_name, access_key_id, invoked_by, source_ip_address, user_agent,
-        error_code, error_message, read_only, resource_arns, raw, content_sha256) FROM STDIN WITH (FORMAT csv)`)),
+        error_code, error_message, read_only, resource_arns, raw, content_sha256) FROM STDIN`)),
     );
     const copySeconds = Number(process.hrtime.bigint() - t1) / 1e9;
     client.release();

@@ -56,7 +56,8 @@ export function assumedRoleArn(scope: Pick<AwsClientScope, 'accountId' | 'region
   return buildIamArn(scope.accountId, 'role', scope.roleName, undefined, partitionForRegion(scope.region));
 }
 
-function clientConfig(scope: AwsClientScope) {
+/** The SDK client configuration for a scope: region, endpoint override, attempts, AssumeRole credentials. */
+export function clientConfig(scope: AwsClientScope) {
   if (!ACCOUNT_ID.test(scope.accountId)) throw new Error(`AWS account id must be 12 digits, got ${JSON.stringify(scope.accountId)}`);
   if (!scope.region) throw new Error('AWS region is required');
   if (scope.maxAttempts !== undefined && (!Number.isInteger(scope.maxAttempts) || scope.maxAttempts < 1)) {

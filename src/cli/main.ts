@@ -10,6 +10,8 @@ import { migrate } from '../db/migrate';
 import { ingestCloudTrailPaths, ingestTagPaths } from '../ingest/ingest-files';
 import type { CloudTrailCounts } from '../ingest/cloudtrail-load';
 import type { TagCounts } from '../ingest/tags-load';
+import { ingestIamPaths } from '../ingest/iam-ingest';
+import type { IamSnapshotCounts } from '../iam/store';
 import { runDemo } from '../demo/run-demo';
 import { buildComplianceReport, parseReportTime, REPORT_FORMATS, renderReport, ReportFormat } from '../report';
 import { serve } from '../server/serve';
@@ -74,9 +76,29 @@ export async function main(argv: string[]): Promise<number> {
       });
     });
 
+  ingest
+    .command('iam')
+    .description('saved GetAccountAuthorizationDetails responses (`aws iam get-account-authorization-details > f.json`, or SDK pages); a directory of pages is one snapshot')
+    .argument('<paths...>')
+    .option('--at <time>', "when the snapshot was taken (ISO 8601); default: the file's modification time")
+    .option('--json', 'print only one JSON object with the counts')
+    .action(async (paths: string[], opts: { json?: boolean; at?: string }) => {
+      const config = loadConfig();
+      const at = opts.at !== undefined ? parseTime(opts.at, '--at') : undefined;
+      await withPool(config, async (pool) => {
+        const progress = progressReporter<IamSnapshotCounts>(!opts.json, (c) => `snapshots ${c.snapshots}  grants ${c.grants}  rejected ${c.rejected}`);
+        const evaluation = await loadEvaluationOptions(config);
+        const c = await ingestIamPaths(pool, paths, { teamTagKey: config.TEAM_TAG_KEY, at, onProgress: progress.update, evaluation });
+        progress.done();
+        const { users, groups, roles, policies, grants, rejected, snapshots, duplicates } = c;
+        if (opts.json) process.stdout.write(`${JSON.stringify({ users, groups, roles, policies, grants, rejected, snapshots, duplicates })}\n`);
+        else process.stdout.write(`iam: users ${users}, groups ${groups}, roles ${roles}, policies ${policies}, grants ${grants}, rejected ${rejected} (snapshots ${snapshots} stored, ${duplicates} already stored)\n`);
+      });
+    });
+
   program
     .command('worker')
-    .description('run the BullMQ workers: scheduled LookupEvents and GetResources syncs, file ingestion jobs')
+    .description('run the BullMQ workers: scheduled LookupEvents, GetResources and IAM snapshot syncs, file ingestion jobs')
     .action(async () => {
       const config = loadConfig();
       await runWorkers(config);

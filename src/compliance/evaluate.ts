@@ -1,7 +1,11 @@
 import type { Pool, PoolClient } from 'pg';
 import { parseArn } from '../domain/aws/arn';
+import { isJsonObject } from '../domain/cloudtrail/validate';
 import { matchesPrincipalPattern } from '../domain/rules/principal-patterns';
+import { rulesReading } from '../domain/rules/reads';
 import type { Finding, Rule, RuleConfig, RuleContext, RuleEvent, Severity } from '../domain/rules/types';
+import type { PreparedEvent } from '../ingest/cloudtrail-load';
+import { iamContextOptions, iamContexts, iamSnapshotsIn, iamSnapshotStoredEvent, type IamSnapshotRef } from './iam-context';
 import type { Suppression } from './rules-config';
 
 /**
@@ -33,7 +37,7 @@ export interface EvaluationCounts {
   resolved: number;
 }
 
-interface StoredEvent {
+export interface StoredEvent {
   event_id: string;
   event_time: Date;
   event_source: string;
@@ -64,7 +68,76 @@ export async function evaluateEventIds(pool: Pool, eventIds: string[], opts: Eva
     `SELECT ${EVENT_COLUMNS} FROM audit_events e WHERE e.event_id = ANY($1::text[]) ORDER BY e.event_time, e.event_id`,
     [eventIds],
   );
-  return evaluateStoredEvents(pool, rows, opts, false);
+  return evaluateStoredEvents(pool.connect(), rows, opts, false);
+}
+
+/**
+ * Evaluates events just stored, from the records in hand rather than read back from audit_events:
+ * each is given to the rules exactly as the stored row would give it (see storedEventOf), so the
+ * violations are those evaluateEventIds and `govgraph evaluate` find. The connection is asked for
+ * at once, before the caller asks for any other.
+ */
+export function evaluatePreparedEvents(pool: Pool, events: PreparedEvent[], opts: EvaluationOptions): Promise<EvaluationCounts> {
+  if (events.length === 0) return Promise.resolve({ events: 0, findings: 0, withdrawn: 0, resolved: 0 });
+  const stored = events.map(storedEventOf).sort((a, b) => a.event_time.getTime() - b.event_time.getTime() || (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0));
+  return evaluateStoredEvents(pool.connect(), stored, opts, false);
+}
+
+/**
+ * A just-stored record as EVENT_COLUMNS reads it back: the normalised columns, and the request,
+ * response and user name from the record as Postgres's `(raw->'…')::jsonb` and `->>` give them
+ * (objects only, keys in jsonb's order, duplicate keys already resolved to the last by JSON.parse
+ * as by jsonb).
+ */
+export function storedEventOf(p: PreparedEvent): StoredEvent {
+  const e = p.event;
+  const record = p.record ?? (JSON.parse(p.text) as Record<string, unknown>);
+  const identity = record.userIdentity;
+  const userName = isJsonObject(identity) ? identity.userName : undefined;
+  return {
+    event_id: e.eventId,
+    event_time: e.eventTime,
+    event_source: e.eventSource,
+    event_name: e.eventName,
+    aws_region: e.awsRegion,
+    account_id: e.accountId,
+    principal_arn: e.principal?.arn ?? null,
+    principal_type: e.principal?.type ?? null,
+    error_code: e.errorCode,
+    error_message: e.errorMessage,
+    user_agent: e.userAgent,
+    resource_arns: e.resources.map((r) => r.arn),
+    request_parameters: isJsonObject(record.requestParameters) ? (jsonbShaped(record.requestParameters) as Record<string, unknown>) : null,
+    response_elements: isJsonObject(record.responseElements) ? (jsonbShaped(record.responseElements) as Record<string, unknown>) : null,
+    user_name: userName === undefined || userName === null ? null : typeof userName === 'string' ? userName : JSON.stringify(userName),
+  };
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** jsonb's key order: shorter keys first, then bytewise (UTF-8). */
+function jsonbKeyOrder(a: string, b: string): number {
+  if (ASCII.test(a) && ASCII.test(b)) return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+  const la = Buffer.byteLength(a);
+  const lb = Buffer.byteLength(b);
+  if (la !== lb) return la - lb;
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** A parsed JSON value as it comes back through jsonb: the same values, object keys in jsonb's order. */
+export function jsonbShaped(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(jsonbShaped);
+  if (value === null || typeof value !== 'object') return value;
+  const keys = Object.keys(value);
+  if (keys.length > 1) keys.sort(jsonbKeyOrder);
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    const v = jsonbShaped((value as Record<string, unknown>)[k]);
+    // JSON.parse makes "__proto__" an own key; so must we
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[k] = v;
+  }
+  return out;
 }
 
 /**
@@ -84,7 +157,7 @@ export async function evaluateWindow(pool: Pool, window: { from: Date; to: Date 
     );
     const rows: StoredEvent[] = page.rows;
     if (rows.length === 0) break;
-    const c = await evaluateStoredEvents(pool, rows, opts, true);
+    const c = await evaluateStoredEvents(pool.connect(), rows, opts, true);
     totals.events += c.events;
     totals.findings += c.findings;
     totals.withdrawn += c.withdrawn;
@@ -93,7 +166,23 @@ export async function evaluateWindow(pool: Pool, window: { from: Date; to: Date 
     after = { time: last.event_time, id: last.event_id };
     if (rows.length < pageSize) break;
   }
+  // IAM snapshots taken in the window are judged as events too (src/compliance/iam-context.ts)
+  const s = await evaluateIamSnapshots(pool, await iamSnapshotsIn(pool, window), opts);
+  totals.events += s.events;
+  totals.findings += s.findings;
+  totals.withdrawn += s.withdrawn;
+  totals.resolved += s.resolved;
   return totals;
+}
+
+/**
+ * Evaluates IAM snapshots of whole accounts as synthetic events `iam-snapshot:<account>:<takenAt
+ * ISO>`: call it after a snapshot is stored. Again gives the same violations, withdrawing those no
+ * longer reported.
+ */
+export function evaluateIamSnapshots(pool: Pool, snapshots: IamSnapshotRef[], opts: EvaluationOptions): Promise<EvaluationCounts> {
+  if (snapshots.length === 0) return Promise.resolve({ events: 0, findings: 0, withdrawn: 0, resolved: 0 });
+  return evaluateStoredEvents(pool.connect(), snapshots.map(iamSnapshotStoredEvent), opts, true);
 }
 
 /** The resource the call acted on: a `…Arn` in the response, else the only touched resource of its service. */
@@ -139,29 +228,59 @@ type TagsAt = Map<string, { known: boolean; tags: Record<string, string> }>;
 const atKey = (arn: string, eventId: string) => `${eventId}|${arn}`;
 
 /**
- * Tags of each (ARN, event) pair as they stood just before the event, in one query: the latest
- * observation at or before its time, leaving out what the event itself changed (an AddTags that
- * claims another team's experiment must be judged against the owner it had).
+ * Tags of each (ARN, event) pair as they stood just before the event: per key, the latest
+ * observation at or before its time (latest by time, then id), leaving out what the event itself
+ * changed (an AddTags that claims another team's experiment must be judged against the owner it
+ * had); removed keys are absent. One query reads the tag history of the ARNs involved up to the
+ * latest time asked (in microseconds, as stored), and the pairs are answered from it.
  */
-async function tagsBefore(client: Pool | PoolClient, pairs: { arn: string; at: Date; eventId: string }[]): Promise<TagsAt> {
+async function tagsBefore(client: PoolClient, pairs: { arn: string; at: Date; eventId: string }[]): Promise<TagsAt> {
   const unique = new Map(pairs.map((p) => [atKey(p.arn, p.eventId), p]));
   const list = [...unique.values()];
   const out: TagsAt = new Map();
   if (list.length === 0) return out;
-  const { rows } = await client.query<{ arn: string; event_id: string; known: boolean; tags: Record<string, string> | null }>(
-    `SELECT q.arn, q.event_id, r.id IS NOT NULL AS known,
-            (SELECT jsonb_object_agg(x.tag_key, x.tag_value)
-               FROM (SELECT DISTINCT ON (c.tag_key) c.tag_key, c.tag_value
-                       FROM resource_tag_changes c
-                      WHERE c.resource_id = r.id AND c.changed_at <= q.at
-                        AND c.source_event_id IS DISTINCT FROM q.event_id
-                      ORDER BY c.tag_key, c.changed_at DESC, c.id DESC) x
-              WHERE x.tag_value IS NOT NULL) AS tags
-       FROM unnest($1::text[], $2::timestamptz[], $3::text[]) AS q(arn, at, event_id)
-       LEFT JOIN resources r ON r.arn = q.arn`,
-    [list.map((p) => p.arn), list.map((p) => p.at), list.map((p) => p.eventId)],
+  const arns = [...new Set(list.map((p) => p.arn))].sort();
+  const latest = new Date(list.reduce((max, p) => Math.max(max, p.at.getTime()), -8.64e15));
+  const { rows } = await client.query<{ arn: string; tag_key: string | null; tag_value: string | null; source_event_id: string | null; at_us: string | null }>(
+    `SELECT r.arn, c.tag_key, c.tag_value, c.source_event_id, (extract(epoch FROM c.changed_at) * 1000000)::bigint::text AS at_us
+       FROM resources r
+       LEFT JOIN resource_tag_changes c ON c.resource_id = r.id AND c.changed_at <= $2
+      WHERE r.arn = ANY($1::text[])
+      ORDER BY r.arn, c.tag_key, c.changed_at DESC, c.id DESC`,
+    [arns, latest],
   );
-  for (const r of rows) out.set(atKey(r.arn, r.event_id), { known: r.known, tags: r.tags ?? {} });
+  type Change = { value: string | null; sourceEventId: string | null; atUs: number };
+  // arn → tag key → its observations, latest first
+  const history = new Map<string, Map<string, Change[]>>();
+  for (const r of rows) {
+    let byKey = history.get(r.arn);
+    if (!byKey) history.set(r.arn, (byKey = new Map()));
+    if (r.tag_key === null) continue;
+    let changes = byKey.get(r.tag_key);
+    if (!changes) byKey.set(r.tag_key, (changes = []));
+    changes.push({ value: r.tag_value, sourceEventId: r.source_event_id, atUs: Number(r.at_us) });
+  }
+  for (const p of list) {
+    const byKey = history.get(p.arn);
+    if (!byKey) {
+      out.set(atKey(p.arn, p.eventId), { known: false, tags: {} });
+      continue;
+    }
+    const atUs = p.at.getTime() * 1000;
+    const entries: [string, string][] = [];
+    for (const [key, changes] of byKey) {
+      const c = changes.find((x) => x.atUs <= atUs && x.sourceEventId !== p.eventId);
+      if (c && c.value !== null) entries.push([key, c.value]);
+    }
+    // as jsonb_object_agg would hand them back: keys in jsonb's order
+    entries.sort((a, b) => jsonbKeyOrder(a[0], b[0]));
+    const tags: Record<string, string> = {};
+    for (const [k, v] of entries) {
+      if (k === '__proto__') Object.defineProperty(tags, k, { value: v, enumerable: true, writable: true, configurable: true });
+      else tags[k] = v;
+    }
+    out.set(atKey(p.arn, p.eventId), { known: true, tags });
+  }
   return out;
 }
 
@@ -188,11 +307,12 @@ function findingSeverity(f: Finding): Severity | undefined {
 
 /** Runs every enabled rule on each event; pure apart from the caller's reads. */
 export function findViolations(events: RuleEvent[], contexts: RuleContext[], opts: EvaluationOptions): ViolationRow[] {
-  const rules = opts.rules.filter((r) => !opts.config.disabledRules.includes(r.id));
+  // a rule reports nothing on an event it does not read: only those that read it are run
+  const rulesFor = rulesReading(opts.rules.filter((r) => !opts.config.disabledRules.includes(r.id)));
   const rows: ViolationRow[] = [];
   events.forEach((event, i) => {
     const ctx = contexts[i];
-    for (const rule of rules) {
+    for (const rule of rulesFor(event.eventSource, event.eventName)) {
       if (rule.successfulOnly && event.errorCode) continue;
       const findings: Finding[] = rule.evaluate(event, ctx);
       for (const f of findings) {
@@ -202,9 +322,9 @@ export function findViolations(events: RuleEvent[], contexts: RuleContext[], opt
           eventId: event.eventId,
           eventTime: event.eventTime,
           resourceArn: f.resourceArn ?? '',
-          principalArn: event.principalArn,
+          principalArn: f.principalArn !== undefined ? f.principalArn : event.principalArn,
           // the team answerable for it: the acting principal's, else the resource owner's
-          team: ctx.principalTeam ?? ownerTeam,
+          team: f.team !== undefined ? f.team : ctx.principalTeam ?? ownerTeam,
           accountId: event.accountId,
           region: event.awsRegion,
           severity: opts.config.severityOverrides[rule.id] ?? f.severity ?? findingSeverity(f) ?? rule.severity,
@@ -219,43 +339,106 @@ export function findViolations(events: RuleEvent[], contexts: RuleContext[], opt
   return [...unique.values()];
 }
 
-async function evaluateStoredEvents(pool: Pool, stored: StoredEvent[], opts: EvaluationOptions, withdrawStale: boolean): Promise<EvaluationCounts> {
-  const events = stored.map(toRuleEvent);
-  const pairs = events.flatMap((e) => [
-    ...(e.principalArn ? [{ arn: e.principalArn, at: e.eventTime, eventId: e.eventId }] : []),
-    ...e.resourceArns.map((arn) => ({ arn, at: e.eventTime, eventId: e.eventId })),
-  ]);
-  const tags = await tagsBefore(pool, pairs);
-  const contexts: RuleContext[] = events.map((e) => {
-    const principal = e.principalArn ? tags.get(atKey(e.principalArn, e.eventId)) : undefined;
-    const resourceOwners: RuleContext['resourceOwners'] = {};
-    for (const arn of e.resourceArns) {
-      const t = tags.get(atKey(arn, e.eventId)) ?? { known: false, tags: {} };
-      const team = t.tags[opts.teamTagKey] ?? null;
-      resourceOwners[arn] = { team, known: team !== null, tags: t.tags };
+/** Thrown by the probing context when a rule asks for what only the store can tell. */
+const CONTEXT_NEEDED: unique symbol = Symbol('rule context needed');
+
+/** A context that knows the configuration but stops any rule that asks for team, tags or owners. */
+function probingContext(opts: EvaluationOptions): RuleContext {
+  const needed = (): never => {
+    throw CONTEXT_NEEDED;
+  };
+  return {
+    teamTagKey: opts.teamTagKey,
+    config: opts.config,
+    get principalTeam() {
+      return needed();
+    },
+    get principalTags() {
+      return needed();
+    },
+    get resourceOwners() {
+      return needed();
+    },
+    get iam() {
+      return needed();
+    },
+  };
+}
+
+/**
+ * Whether an event needs its context read from the store: some rule asked for it, or some rule
+ * reports a finding (whose team comes from the context). Rules are pure, so an event for which
+ * neither holds gives no violation whatever the context, and the rest are evaluated again with it.
+ */
+function needsContext(event: RuleEvent, rules: readonly Rule[], probe: RuleContext): boolean {
+  for (const rule of rules) {
+    if (rule.successfulOnly && event.errorCode) continue;
+    try {
+      if (rule.evaluate(event, probe).length > 0) return true;
+    } catch (err) {
+      if (err === CONTEXT_NEEDED) return true;
+      throw err;
     }
-    return {
-      teamTagKey: opts.teamTagKey,
-      config: opts.config,
-      principalTeam: principal?.tags[opts.teamTagKey] ?? null,
-      principalTags: principal?.tags ?? {},
-      resourceOwners,
-    };
-  });
-  const rows = findViolations(events, contexts, opts);
-  const client = await pool.connect();
+  }
+  return false;
+}
+
+async function evaluateStoredEvents(
+  connecting: Promise<PoolClient>,
+  stored: StoredEvent[],
+  opts: EvaluationOptions,
+  withdrawStale: boolean,
+): Promise<EvaluationCounts> {
+  const client = await connecting;
   let opened: string[];
   let counts: EvaluationCounts;
   try {
-    await client.query('BEGIN');
-    opened = await upsertViolations(client, rows, opts.suppressions ?? []);
-    const withdrawn = withdrawStale ? await withdrawUnreported(client, events.map((e) => e.eventId), rows) : 0;
-    const resolved = await resolveDeletedResources(client, [...new Set(rows.map((r) => r.resourceArn).concat(events.flatMap((e) => e.resourceArns)))]);
-    await client.query('COMMIT');
-    counts = { events: events.length, findings: rows.length, withdrawn, resolved };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
+    const rulesFor = rulesReading(opts.rules.filter((r) => !opts.config.disabledRules.includes(r.id)));
+    const probe = probingContext(opts);
+    // only events some rule reads, and of those only the ones whose verdict can depend on the context, are looked up
+    const events = stored
+      .filter((e) => rulesFor(e.event_source, e.event_name).length > 0)
+      .map(toRuleEvent)
+      .filter((e) => needsContext(e, rulesFor(e.eventSource, e.eventName), probe));
+    const pairs = events.flatMap((e) => [
+      ...(e.principalArn ? [{ arn: e.principalArn, at: e.eventTime, eventId: e.eventId }] : []),
+      ...e.resourceArns.map((arn) => ({ arn, at: e.eventTime, eventId: e.eventId })),
+    ]);
+    const tags = await tagsBefore(client, pairs);
+    const contexts: RuleContext[] = events.map((e) => {
+      const principal = e.principalArn ? tags.get(atKey(e.principalArn, e.eventId)) : undefined;
+      const resourceOwners: RuleContext['resourceOwners'] = {};
+      for (const arn of e.resourceArns) {
+        const t = tags.get(atKey(arn, e.eventId)) ?? { known: false, tags: {} };
+        const team = t.tags[opts.teamTagKey] ?? null;
+        resourceOwners[arn] = { team, known: team !== null, tags: t.tags };
+      }
+      return {
+        teamTagKey: opts.teamTagKey,
+        config: opts.config,
+        principalTeam: principal?.tags[opts.teamTagKey] ?? null,
+        principalTags: principal?.tags ?? {},
+        resourceOwners,
+      };
+    });
+    // IAM change events and snapshots: the policies in force and the simulations (src/compliance/iam-context.ts)
+    const iam = await iamContexts(client, events, iamContextOptions(opts));
+    for (const [i, e] of events.entries()) {
+      const c = iam.get(e.eventId);
+      if (c) contexts[i].iam = c;
+    }
+    const rows = findViolations(events, contexts, opts);
+    try {
+      await client.query('BEGIN');
+      opened = await upsertViolations(client, rows, opts.suppressions ?? []);
+      const withdrawn = withdrawStale ? await withdrawUnreported(client, stored.map((e) => e.event_id), rows) : 0;
+      const resolved = await resolveDeletedResources(client, [...new Set(rows.map((r) => r.resourceArn).concat(stored.flatMap((e) => e.resource_arns)))]);
+      await client.query('COMMIT');
+      counts = { events: stored.length, findings: rows.length, withdrawn, resolved };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
   } finally {
     client.release();
   }

@@ -36,6 +36,8 @@ export const ConfigSchema = z.object({
     message: 'LookupEvents covers at most 90 days (2160 hours)',
   }),
   TAG_SYNC_EVERY_SECONDS: positiveInt(3600),
+  /** GetAccountAuthorizationDetails schedule per account; CloudTrail IAM events fill in between snapshots. */
+  IAM_SNAPSHOT_EVERY_SECONDS: positiveInt(3600),
   /** BullMQ key prefix; the braces keep every key of a queue in one Redis Cluster slot. */
   GOVGRAPH_QUEUE_PREFIX: z.string().min(1).default('{govgraph}'),
   WORKER_CONCURRENCY: positiveInt(2),

@@ -6,28 +6,42 @@ import { from as copyFrom } from 'pg-copy-streams';
 /** A value COPY can take: null is SQL NULL; arrays become Postgres array literals. */
 export type CopyValue = string | number | boolean | Date | null | string[];
 
-/** One CSV field. Every non-null field is quoted, so NULL (unquoted empty) stays distinct from ''. */
-function csvField(value: CopyValue): string {
-  if (value === null) return '';
+const TEXT_SPECIAL = /[\\\n\r\t]/;
+const TEXT_SPECIAL_ALL = /[\\\n\r\t]/g;
+const TEXT_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const ARRAY_SPECIAL = /[\\"]/g;
+
+/**
+ * One field in COPY's text format: `\N` is NULL; backslash, newline, carriage return and tab are
+ * escaped, nothing else is touched (so a JSON record, which holds few of them, is copied through
+ * as is); arrays become array literals with every element quoted.
+ */
+export function copyTextField(value: CopyValue): string {
+  if (value === null) return '\\N';
   let text: string;
-  if (Array.isArray(value)) text = `{${value.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
-  else if (value instanceof Date) text = value.toISOString();
-  else text = String(value);
-  return `"${text.replace(/"/g, '""')}"`;
+  if (typeof value === 'string') text = value;
+  else if (Array.isArray(value)) {
+    text = '{';
+    for (let i = 0; i < value.length; i++) text += `${i > 0 ? ',' : ''}"${value[i].replace(ARRAY_SPECIAL, '\\$&')}"`;
+    text += '}';
+  } else if (value instanceof Date) return value.toISOString();
+  else return String(value);
+  return TEXT_SPECIAL.test(text) ? text.replace(TEXT_SPECIAL_ALL, (c) => TEXT_ESCAPES[c]) : text;
 }
 
 /**
- * Streams rows into a table with COPY … FROM STDIN (CSV): the fastest set-based write Postgres
+ * Streams rows into a table with COPY … FROM STDIN (text format): the fastest set-based write Postgres
  * offers, one round trip per batch. Runs on the caller's client so it joins its transaction.
  */
 export async function copyRows(client: PoolClient, table: string, columns: string[], rows: CopyValue[][]): Promise<void> {
   if (rows.length === 0) return;
-  const sql = `COPY ${table} (${columns.join(', ')}) FROM STDIN WITH (FORMAT csv)`;
+  const sql = `COPY ${table} (${columns.join(', ')}) FROM STDIN`;
   // ~256 KiB chunks: one socket write per row would cost more than the rows themselves
   const chunks = function* () {
     let chunk = '';
     for (const row of rows) {
-      chunk += `${row.map(csvField).join(',')}\n`;
+      for (let i = 0; i < row.length; i++) chunk += (i > 0 ? '\t' : '') + copyTextField(row[i]);
+      chunk += '\n';
       if (chunk.length >= 262_144) {
         yield chunk;
         chunk = '';

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CloudTrailRecord } from './cloudtrail-records';
+import { demoAuthorizationDetails } from './iam-story';
 import { DEMO_ACCOUNT, DEMO_REGION, demoCloudTrailRecords, demoTagMappings } from './story';
 
 /** The demo data lives in the repository (demo/), in the formats AWS delivers. */
@@ -41,6 +42,7 @@ export function demoFiles(): DemoFile[] {
     const body = { PaginationToken: p + 1 < pages ? `demo-page-${p + 2}` : '', ResourceTagMappingList: mappings.slice(p * 5, p * 5 + 5) };
     files.push({ relativePath: `tags/${DEMO_ACCOUNT}-${DEMO_REGION}-get-resources-page-${p + 1}.json`, content: Buffer.from(JSON.stringify(body, null, 2) + '\n') });
   }
+  files.push({ relativePath: `iam/${DEMO_ACCOUNT}-authorization-details.json`, content: Buffer.from(JSON.stringify(demoAuthorizationDetails(), null, 4) + '\n') });
   return files;
 }
 

@@ -5,6 +5,8 @@ import { createPool } from '../db/connections';
 import { migrate } from '../db/migrate';
 import { redactUrl } from '../db/redact';
 import { ingestCloudTrailPaths, ingestTagPaths } from '../ingest/ingest-files';
+import { ingestIamPaths } from '../ingest/iam-ingest';
+import { DEMO_IAM_SNAPSHOT_TIME } from './iam-story';
 import { createApp } from '../server/app';
 import { demoDir } from './demo-files';
 import { DEMO_ACCOUNT, DEMO_REGION } from './story';
@@ -58,7 +60,7 @@ export interface DemoOptions {
 }
 
 /**
- * `govgraph demo`: migrates, ingests the demo's CloudTrail log files and GetResources pages
+ * `govgraph demo`: migrates, ingests the demo's IAM snapshot, CloudTrail log files and GetResources pages
  * (idempotent: a second run stores nothing new), starts the API, and prints three example
  * queries with their answers, asked over HTTP like any client would.
  */
@@ -70,6 +72,9 @@ export async function runDemo(config: Config, opts: DemoOptions): Promise<{ url:
   try {
     const dir = demoDir();
     const evaluation = await loadEvaluationOptions(config);
+    // IAM first, so rules evaluated as the events are stored see the policies in force
+    const iam = await ingestIamPaths(pool, [path.join(dir, 'iam')], { teamTagKey: config.TEAM_TAG_KEY, at: DEMO_IAM_SNAPSHOT_TIME, evaluation });
+    out(`iam: users ${iam.users}, groups ${iam.groups}, roles ${iam.roles}, policies ${iam.policies}, grants ${iam.grants}, rejected ${iam.rejected}\n`);
     const ct = await ingestCloudTrailPaths(pool, [path.join(dir, 'cloudtrail')], { teamTagKey: config.TEAM_TAG_KEY, evaluation });
     out(`cloudtrail: read ${ct.read}, stored ${ct.stored}, duplicates ${ct.duplicates}, conflicts ${ct.conflicts}, rejected ${ct.rejected}\n`);
     const tags = await ingestTagPaths(pool, [path.join(dir, 'tags')], { teamTagKey: config.TEAM_TAG_KEY, complete: true, at: DEMO_LISTING_TIME });

@@ -1,5 +1,6 @@
 import { buildSageMakerArn } from '../domain/aws/arn';
 import { Actor, cloudTrailRecord, CloudTrailRecord, createTrainingJob } from './cloudtrail-records';
+import { DEMO_PREVENTIVE_CONTROL_TIME, NOTEBOOK_PRODUCT_POLICY_ARN, NOTEBOOK_PRODUCT_POLICY_V2 } from './iam-story';
 
 /**
  * The demo: the guard-rails story of self-service SageMaker, as CloudTrail and GetResources
@@ -34,19 +35,20 @@ const TRUST_SAGEMAKER = JSON.stringify({
   Statement: [{ Effect: 'Allow', Principal: { Service: 'sagemaker.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 });
 
-function createRole(time: Date, roleName: string, team: string | null): CloudTrailRecord {
+/** `roleId`: the id AWS gave the role, the one its sessions' userIdentity carries. */
+function createRole(time: Date, roleName: string, team: string | null, roleId: string): CloudTrailRecord {
   return cloudTrailRecord({
     actor: admin, time, region: R, eventSource: 'iam.amazonaws.com', eventName: 'CreateRole',
     requestParameters: { roleName, assumeRolePolicyDocument: TRUST_SAGEMAKER, ...(team ? { tags: [{ key: 'team', value: team }] } : {}) },
-    responseElements: { role: { path: '/', roleName, roleId: `AROA${roleName.length}EXAMPLE`, arn: iamRoleArn(roleName), createDate: 'Nov 2, 2026, 8:00:00 AM', assumeRolePolicyDocument: encodeURIComponent(TRUST_SAGEMAKER), ...(team ? { tags: [{ key: 'team', value: team }] } : {}) } },
+    responseElements: { role: { path: '/', roleName, roleId, arn: iamRoleArn(roleName), createDate: 'Nov 2, 2026, 8:00:00 AM', assumeRolePolicyDocument: encodeURIComponent(TRUST_SAGEMAKER), ...(team ? { tags: [{ key: 'team', value: team }] } : {}) } },
   });
 }
 
-function createUser(time: Date, userName: string, team: string): CloudTrailRecord {
+function createUser(time: Date, userName: string, team: string, userId: string): CloudTrailRecord {
   return cloudTrailRecord({
     actor: admin, time, region: R, eventSource: 'iam.amazonaws.com', eventName: 'CreateUser',
     requestParameters: { userName, tags: [{ key: 'team', value: team }, { key: 'studiouserid', value: userName }] },
-    responseElements: { user: { path: '/', userName, userId: `AIDA${userName.toUpperCase().replace(/-/g, '')}EXAMPLE`, arn: `arn:aws:iam::${A}:user/${userName}`, createDate: 'Nov 2, 2026, 8:05:00 AM', tags: [{ key: 'team', value: team }, { key: 'studiouserid', value: userName }] } },
+    responseElements: { user: { path: '/', userName, userId, arn: `arn:aws:iam::${A}:user/${userName}`, createDate: 'Nov 2, 2026, 8:05:00 AM', tags: [{ key: 'team', value: team }, { key: 'studiouserid', value: userName }] } },
   });
 }
 
@@ -78,12 +80,12 @@ function presignedUrl(actor: Actor, time: Date, profile: string, denied: boolean
 export function demoCloudTrailRecords(): CloudTrailRecord[] {
   return [
     // Day 1: the platform team sets up ABAC roles, users and the Studio domain
-    createRole(t(2, 8, 0), 'SageMakerStudioDeveloperTeamARole', 'TeamA'),
-    createRole(t(2, 8, 1), 'SageMakerStudioDeveloperTeamBRole', 'TeamB'),
-    createRole(t(2, 8, 2), 'SageMakerExecRole-ml-product-team', 'TeamA'),
-    createUser(t(2, 8, 5), 'user-a1', 'TeamA'),
-    createUser(t(2, 8, 6), 'user-a2', 'TeamA'),
-    createUser(t(2, 8, 7), 'user-b1', 'TeamB'),
+    createRole(t(2, 8, 0), 'SageMakerStudioDeveloperTeamARole', 'TeamA', teamARole.principalId!),
+    createRole(t(2, 8, 1), 'SageMakerStudioDeveloperTeamBRole', 'TeamB', teamBRole.principalId!),
+    createRole(t(2, 8, 2), 'SageMakerExecRole-ml-product-team', 'TeamA', teamAExec.principalId!),
+    createUser(t(2, 8, 5), 'user-a1', 'TeamA', userA1.principalId!),
+    createUser(t(2, 8, 6), 'user-a2', 'TeamA', userA2.principalId!),
+    createUser(t(2, 8, 7), 'user-b1', 'TeamB', userB1.principalId!),
     cloudTrailRecord({
       actor: admin, time: t(2, 8, 10), region: R, eventSource: 'sagemaker.amazonaws.com', eventName: 'CreateDomain',
       requestParameters: { domainName: 'ml-studio', authMode: 'IAM', defaultUserSettings: { executionRole: iamRoleArn('SageMakerStudioDeveloperTeamARole') }, subnetIds: ['subnet-0a1b2c3d4e5f60718'], vpcId: 'vpc-0a1b2c3d4e5f60718', tags: [{ key: 'team', value: 'platform' }] },
@@ -136,7 +138,14 @@ export function demoCloudTrailRecords(): CloudTrailRecord[] {
     presignedUrl(userA2, t(3, 9, 40), 'user-a1', true),
     // …but nothing guards the untagged profile
     presignedUrl(userB1, t(3, 9, 45), 'contractor-x', false),
-    // Day 2: the preventive control is rolled out; a training job without a VPC is now denied
+    // Day 2: the preventive control is rolled out (seed 03: a new version of the notebook product's
+    // policy, made the default) and a training job without a VPC is now denied
+    cloudTrailRecord({
+      actor: catalogLaunch, time: DEMO_PREVENTIVE_CONTROL_TIME, region: R, eventSource: 'iam.amazonaws.com', eventName: 'CreatePolicyVersion',
+      userAgent: 'cloudformation.amazonaws.com',
+      requestParameters: { policyArn: NOTEBOOK_PRODUCT_POLICY_ARN, policyDocument: JSON.stringify(NOTEBOOK_PRODUCT_POLICY_V2), setAsDefault: true },
+      responseElements: { policyVersion: { versionId: 'v2', isDefaultVersion: true, createDate: 'Nov 3, 2026, 1:50:00 PM' } },
+    }),
     cloudTrailRecord({
       actor: teamAExec, time: t(3, 14, 0), region: R, eventSource: 'sagemaker.amazonaws.com', eventName: 'CreateTrainingJob',
       requestParameters: {

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { isPrepared, prepareCloudTrailRecord } from '../domain/cloudtrail/prepare';
 import type { SourceItem } from '../domain/cloudtrail/source-item';
-import { addCounts, CloudTrailBatch, CloudTrailCounts, emptyCloudTrailCounts, loadCloudTrailBatch, LoadContext } from './cloudtrail-load';
+import { addCounts, CloudTrailBatch, CloudTrailCounts, emptyCloudTrailCounts, loadCloudTrailBatchStaged, LoadContext } from './cloudtrail-load';
 
 export const DEFAULT_BATCH_SIZE = 5000;
 
@@ -14,17 +14,25 @@ export interface IngestOptions extends LoadContext {
 /**
  * CloudTrail ingestion, one code path for the CLI and the workers: items from any source
  * (files, LookupEvents pages) → transform (pure) → load in set-based batches. While one batch
- * is written, the next is read and transformed, so parsing and Postgres work overlap.
+ * is written, the next is read and transformed, so parsing and Postgres work overlap; and while
+ * a batch's rules are evaluated (concurrent afterStore work), the next one is written, committing
+ * only after that evaluation has finished.
  */
 export async function ingestCloudTrailItems(pool: Pool, items: AsyncIterable<SourceItem>, opts: IngestOptions): Promise<CloudTrailCounts> {
   const size = opts.batchSize ?? DEFAULT_BATCH_SIZE;
   let totals = emptyCloudTrailCounts();
   let pending: Promise<void> = Promise.resolve();
+  // the last stored batch's concurrent work: the next commit waits for it
+  let after: Promise<void> = Promise.resolve();
   const flush = (batch: CloudTrailBatch) => {
     const previous = pending;
     pending = (async () => {
       await previous;
-      totals = addCounts(totals, await loadCloudTrailBatch(pool, batch, opts));
+      const staged = await loadCloudTrailBatchStaged(pool, batch, opts, after);
+      after = staged.after;
+      // keep its failure from surfacing as an unhandled rejection before the next commit awaits it
+      after.catch(() => undefined);
+      totals = addCounts(totals, staged.counts);
       opts.onProgress?.(totals);
     })();
     // keep an early failure from surfacing as an unhandled rejection while reading goes on
@@ -53,5 +61,6 @@ export async function ingestCloudTrailItems(pool: Pool, items: AsyncIterable<Sou
   }
   flush(batch);
   await pending;
+  await after;
   return totals;
 }

@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { NormalizedEvent, RejectedRecord } from '../domain/cloudtrail/types';
 import { storeRejectedRecords } from './rejected-load';
+import { applyStoredIamChanges } from './iam-events';
 import { copyRows } from '../db/copy';
 import {
   adoptResourceTeams,
@@ -18,6 +19,8 @@ export interface PreparedEvent {
   event: NormalizedEvent;
   /** the record's text as received */
   text: string;
+  /** the record as parsed (what `text` holds), for the stages after the store; absent: parse `text` */
+  record?: Record<string, unknown>;
   contentSha256: string;
   source: string;
   position: string;
@@ -51,8 +54,19 @@ export function addCounts(a: CloudTrailCounts, b: CloudTrailCounts): CloudTrailC
 export interface LoadContext {
   runId: string | null;
   teamTagKey: string;
-  /** called after a batch commits, with the eventIDs it stored (rule evaluation hangs here) */
-  afterStore?: (eventIds: string[]) => Promise<void>;
+  /**
+   * Called after a batch commits, with the eventIDs it stored and their records (rule evaluation
+   * hangs here). A promise: the next batch is loaded once it settles. `{ concurrently }`: work that
+   * writes nothing a load writes or locks, and reads the store as the commit left it: the next
+   * batch is loaded meanwhile but commits only after it settles, so the work sees exactly what the
+   * serial order would have shown it, and a failure still stops the ingestion before the next commit.
+   */
+  afterStore?: (eventIds: string[], events: PreparedEvent[]) => Promise<void> | ConcurrentWork;
+}
+
+/** See LoadContext.afterStore. */
+export interface ConcurrentWork {
+  concurrently: Promise<void>;
 }
 
 interface Conflict {
@@ -96,22 +110,40 @@ export function splitInBatchRepeats(events: PreparedEvent[]): { firsts: Prepared
  * effects, and keeps conflicts and rejected records aside. Replaying a batch stores nothing new.
  */
 export async function loadCloudTrailBatch(pool: Pool, batch: CloudTrailBatch, ctx: LoadContext): Promise<CloudTrailCounts> {
+  const { counts, after } = await loadCloudTrailBatchStaged(pool, batch, ctx);
+  await after;
+  return counts;
+}
+
+/**
+ * loadCloudTrailBatch for a pipeline: the transaction commits only once `commitAfter` settles
+ * (the previous batch's concurrent work), and the afterStore work it started comes back unawaited
+ * in `after` (already settled for a plain afterStore, which is awaited here as before).
+ */
+export async function loadCloudTrailBatchStaged(
+  pool: Pool,
+  batch: CloudTrailBatch,
+  ctx: LoadContext,
+  commitAfter: Promise<unknown> = Promise.resolve(),
+): Promise<{ counts: CloudTrailCounts; after: Promise<void> }> {
   const read = batch.events.length + batch.rejected.length;
   const client = await pool.connect();
+  let released = false;
   try {
     if (batch.events.length > 0) {
       // Partitions are DDL: made in their own short transaction, before the batch's.
       await client.query('SELECT ensure_audit_event_partition(m) FROM unnest($1::date[]) AS m', [eventMonths(batch.events)]);
     }
-    let storedIds: string[] = [];
+    let stored: PreparedEvent[] = [];
     const counts = await inTransaction(client, async () => {
       const { firsts, duplicates: inBatchDuplicates, conflicts } = splitInBatchRepeats(batch.events);
       const { fresh, duplicates, conflicts: knownConflicts } = await claimEventIds(client, firsts);
-      storedIds = fresh.map((p) => p.event.eventId);
+      stored = fresh;
       conflicts.push(...knownConflicts);
       await storeEvents(client, fresh, ctx);
       const storedConflicts = await storeConflicts(client, conflicts, ctx.runId);
       await storeRejectedRecords(client, batch.rejected, ctx.runId);
+      await commitAfter;
       return {
         read,
         stored: fresh.length,
@@ -120,10 +152,17 @@ export async function loadCloudTrailBatch(pool: Pool, batch: CloudTrailBatch, ct
         rejected: batch.rejected.length,
       };
     });
-    if (ctx.afterStore && storedIds.length > 0) await ctx.afterStore(storedIds);
-    return counts;
-  } finally {
     client.release();
+    released = true;
+    if (!ctx.afterStore || stored.length === 0) return { counts, after: Promise.resolve() };
+    const work = ctx.afterStore(stored.map((p) => p.event.eventId), stored);
+    if (!('concurrently' in work)) {
+      await work;
+      return { counts, after: Promise.resolve() };
+    }
+    return { counts, after: work.concurrently };
+  } finally {
+    if (!released) client.release();
   }
 }
 
@@ -181,6 +220,7 @@ async function storeEvents(client: PoolClient, fresh: PreparedEvent[], ctx: Load
   );
   await applyInventoryEffects(client, fresh, resourceIds, ctx);
   await adoptResourceTeams(client, [...principalIds.keys()]);
+  await applyStoredIamChanges(client, fresh, ctx.runId);
 }
 
 async function upsertPrincipals(client: PoolClient, events: PreparedEvent[]): Promise<Map<string, string>> {

@@ -1,11 +1,11 @@
 import { stat } from 'node:fs/promises';
 import type { Pool } from 'pg';
-import { evaluateEventIds, EvaluationOptions } from '../compliance/evaluate';
+import { evaluatePreparedEvents, EvaluationOptions } from '../compliance/evaluate';
 import { parseArn } from '../domain/aws/arn';
 import type { RejectedRecord } from '../domain/cloudtrail/types';
 import { readCloudTrailPaths } from './cloudtrail-files';
 import { ingestCloudTrailItems } from './cloudtrail-ingest';
-import type { CloudTrailCounts } from './cloudtrail-load';
+import type { CloudTrailCounts, LoadContext, PreparedEvent } from './cloudtrail-load';
 import { finishIngestionRun, startIngestionRun } from './runs';
 import { readTagMappingFiles } from './tag-files';
 import { emptyTagCounts, loadTagBatch, sweepUnlistedResources, TagCounts, TagMapping } from './tags-load';
@@ -53,9 +53,15 @@ export async function ingestCloudTrailPaths(
   );
 }
 
-/** Rules run on each batch as soon as it is stored, when rule evaluation is configured. */
-export function evaluateAfterStore(pool: Pool, evaluation: EvaluationOptions | undefined) {
-  return evaluation ? async (ids: string[]) => void (await evaluateEventIds(pool, ids, evaluation)) : undefined;
+/**
+ * Rules run on each batch as soon as it is stored, when rule evaluation is configured, from the
+ * records in hand; concurrently with the next batch's load (it writes only violations, and that
+ * batch commits after it), see LoadContext.afterStore.
+ */
+export function evaluateAfterStore(pool: Pool, evaluation: EvaluationOptions | undefined): LoadContext['afterStore'] {
+  return evaluation
+    ? (_ids: string[], events: PreparedEvent[]) => ({ concurrently: evaluatePreparedEvents(pool, events, evaluation).then(() => undefined) })
+    : undefined;
 }
 
 const BATCH = 1000;

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 
-export type IngestionKind = 'cloudtrail-files' | 'lookup-events' | 'tag-files' | 'get-resources';
+export type IngestionKind = 'cloudtrail-files' | 'lookup-events' | 'tag-files' | 'get-resources' | 'iam-files' | 'iam-snapshot';
 
 /** Opens an ingestion run: every stored row points back to the run that brought it. */
 export async function startIngestionRun(pool: Pool, kind: IngestionKind, scope: string): Promise<string> {

@@ -1,9 +1,11 @@
 import DataLoader from 'dataloader';
+import type { Pool } from 'pg';
+import { simulateMany, type SimulateInput, type Simulation } from '../access/access-service';
+import { grantCountsFor, grantPagesFor, type GrantPageRequest, type KeyedGrant } from '../read/grants';
 import { eventCountsFor, eventPagesFor, eventsByIds, type AuditEventRow, type EventParent } from '../read/events';
 import type { Page, PageRequest } from '../read/pagination';
 import { memberCountsFor, memberPagesFor, principalsByArns, principalsByIds, type PrincipalRow } from '../read/principals';
 import { resourceCountsFor, resourcePagesFor, resourcesByArns, tagHistoriesFor, type ResourceFilter, type ResourceRow, type TagPeriodRow } from '../read/resources';
-import type { Queryable } from '../read/sql';
 import { teamsByIds, teamsByNames, type TeamRow } from '../read/teams';
 import {
   statusHistoriesFor,
@@ -22,7 +24,7 @@ import {
  * teams and resources costs a fixed number of queries whatever N is. New loaders per request:
  * nothing is cached across requests (the API is stateless).
  */
-export function createLoaders(db: Queryable) {
+export function createLoaders(db: Pool) {
   const emptyPage = <T>(): Page<T> => ({ edges: [], hasNextPage: false, hasPreviousPage: false });
   return {
     principalById: rowLoader<PrincipalRow>((ids) => principalsByIds(db, ids), (r) => r.id),
@@ -59,6 +61,18 @@ export function createLoaders(db: Queryable) {
     violationCounts: groupedLoader<{ parent: ViolationParent; filter: ViolationFilter }, number>(
       (keys, { parent, filter }) => violationCountsFor(db, parent, keys, filter),
       () => 0,
+    ),
+    // grants of a page of principals at one moment: one statement (keyed by principal ARN)
+    grantPages: groupedLoader<{ at: string; req: GrantPageRequest }, Page<KeyedGrant>>(
+      (arns, { at, req }) => grantPagesFor(db, arns, new Date(at), req),
+      emptyPage,
+    ),
+    grantCounts: groupedLoader<{ at: string }, number>((arns, { at }) => grantCountsFor(db, arns, new Date(at)), () => 0),
+    // simulations asked for in one tick (Violation.decision over a page), run together and each asked once;
+    // null when govgraph has no IAM data for the principal then, an Error for a request that cannot be evaluated
+    decisions: new DataLoader<SimulateInput, Simulation | null, string>(
+      async (inputs) => simulateMany(db, [...inputs]),
+      { cacheKeyFn: (input) => JSON.stringify([input.principalArn, input.action, input.resourceArn, input.at, input.requestTags, input.beforeEventId]) },
     ),
   };
 }

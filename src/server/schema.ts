@@ -9,6 +9,7 @@ import { TeamResolver } from '../resolvers/team.resolver';
 import { OwnershipContactResolver, OwnershipResolver, ResourceOwnershipResolver } from '../resolvers/ownership.resolver';
 import { ViolationResolver } from '../resolvers/violation.resolver';
 import { RuleResolver } from '../resolvers/rule.resolver';
+import { AccessGranteeResolver, AccessResolver, PolicyGrantResolver, PrincipalGrantsResolver, ViolationDecisionResolver } from '../resolvers/access.resolver';
 import { DateTimeScalar } from '../schema/scalars.type';
 
 /**
@@ -28,6 +29,11 @@ export function buildGovgraphSchema(): Promise<GraphQLSchema> {
       OwnershipContactResolver,
       ViolationResolver,
       RuleResolver,
+      AccessResolver,
+      AccessGranteeResolver,
+      PolicyGrantResolver,
+      PrincipalGrantsResolver,
+      ViolationDecisionResolver,
     ],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     // type-graphql requires a PubSub once a subscription exists; ours never subscribe by topic

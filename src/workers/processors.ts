@@ -4,7 +4,8 @@ import type { EvaluationOptions } from '../compliance/evaluate';
 import { ingestCloudTrailPaths } from '../ingest/ingest-files';
 import { LookupEventsDeps, syncLookupEvents } from '../ingest/lookup-events-sync';
 import { syncTaggedResources, TagSyncDeps } from '../ingest/tag-sync';
-import type { CloudTrailFilesJob, ScopeJob } from './queues';
+import { IamSnapshotDeps, syncIamSnapshot } from '../ingest/iam-snapshot-sync';
+import type { CloudTrailFilesJob, IamSnapshotJob, ScopeJob } from './queues';
 
 /** AWS errors that retrying will not fix: the job fails at once instead of after backoff. */
 const PERMANENT_AWS_ERRORS = new Set([
@@ -43,3 +44,6 @@ export const createLookupEventsProcessor = (deps: LookupEventsDeps) => (job: Job
 
 export const createTagSyncProcessor = (deps: TagSyncDeps) => (job: Job<ScopeJob>) =>
   classified(() => syncTaggedResources(deps, { accountId: job.data.accountId, region: job.data.region }));
+
+export const createIamSnapshotProcessor = (deps: IamSnapshotDeps) => (job: Job<IamSnapshotJob>) =>
+  classified(() => syncIamSnapshot(deps, { accountId: job.data.accountId }));

@@ -6,10 +6,15 @@ export const QUEUES = {
   cloudTrailFiles: 'cloudtrail-files',
   lookupEvents: 'lookup-events',
   tagSync: 'tag-sync',
+  iamSnapshot: 'iam-snapshot',
 } as const;
 
 export interface CloudTrailFilesJob {
   paths: string[];
+}
+/** IAM is global: one snapshot job per account. */
+export interface IamSnapshotJob {
+  accountId: string;
 }
 export interface ScopeJob {
   accountId: string;
@@ -39,3 +44,6 @@ export function createQueue<T>(name: string, redisUrl: string, prefix: string): 
 
 /** Scheduler ids name the scope, so re-running the worker updates rather than duplicates them. */
 export const schedulerId = (queue: string, s: ScopeJob) => `${queue}-${s.accountId}-${s.region}`;
+
+/** One IAM snapshot scheduler per account. */
+export const iamSchedulerId = (accountId: string) => `${QUEUES.iamSnapshot}-${accountId}`;

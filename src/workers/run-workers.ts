@@ -6,8 +6,9 @@ import { createOpenedPublisher, violationOpenedChannel } from '../compliance/not
 import { loadEvaluationOptions } from '../compliance/setup';
 import { awsScopes, Config } from '../config/config';
 import { createPool } from '../db/connections';
-import { createCloudTrailFilesProcessor, createLookupEventsProcessor, createTagSyncProcessor } from './processors';
-import { createQueue, QUEUES, redisOptions, ScopeJob, schedulerId } from './queues';
+import { createIamClient } from '../aws/iam';
+import { createCloudTrailFilesProcessor, createIamSnapshotProcessor, createLookupEventsProcessor, createTagSyncProcessor } from './processors';
+import { createQueue, iamSchedulerId, IamSnapshotJob, QUEUES, redisOptions, ScopeJob, schedulerId } from './queues';
 
 /**
  * `govgraph worker`: one BullMQ worker per source on the shared queues, and one job scheduler
@@ -51,6 +52,17 @@ export async function runWorkers(config: Config): Promise<void> {
       createTagSyncProcessor({ pool, tagging: (s) => createTaggingClient(awsScope(s)), teamTagKey: config.TEAM_TAG_KEY }),
       workerOpts('tag-sync'),
     ),
+    new Worker(
+      QUEUES.iamSnapshot,
+      createIamSnapshotProcessor({
+        pool,
+        // IAM is global: its client lives in the partition's first region, whatever GOVGRAPH_REGIONS says
+        iam: (accountId) => createIamClient({ accountId, region: config.GOVGRAPH_REGIONS[0], roleName: config.GOVGRAPH_ASSUME_ROLE_NAME ?? null }),
+        teamTagKey: config.TEAM_TAG_KEY,
+        evaluation,
+      }),
+      workerOpts('iam-snapshot'),
+    ),
   ];
   for (const w of workers) {
     w.on('completed', (job, result) => log.info({ queue: w.name, jobId: job.id, result }, 'job completed'));
@@ -72,13 +84,21 @@ export async function runWorkers(config: Config): Promise<void> {
       opts: { attempts: 5, backoff: { type: 'exponential', delay: 10_000 } },
     });
   }
+  const iamQueue = createQueue<IamSnapshotJob>(QUEUES.iamSnapshot, config.REDIS_URL, prefix);
+  for (const accountId of config.GOVGRAPH_ACCOUNTS) {
+    await iamQueue.upsertJobScheduler(iamSchedulerId(accountId), { every: config.IAM_SNAPSHOT_EVERY_SECONDS * 1000 }, {
+      name: 'iam-snapshot',
+      data: { accountId },
+      opts: { attempts: 5, backoff: { type: 'exponential', delay: 30_000 } },
+    });
+  }
   log.info({ scopes: awsScopes(config).length, prefix }, 'workers started');
 
   await new Promise<void>((resolve) => {
     const stop = async (signal: string) => {
       log.info({ signal }, 'stopping workers: finishing active jobs');
       await Promise.all(workers.map((w) => w.close()));
-      await Promise.all([lookupQueue.close(), tagQueue.close()]);
+      await Promise.all([lookupQueue.close(), tagQueue.close(), iamQueue.close()]);
       publisher.disconnect();
       await pool.end();
       resolve();

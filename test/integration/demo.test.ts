@@ -32,7 +32,7 @@ describe('the demo a new user runs first', () => {
 
   it('ingests every demo record and prints three queries with answers', () => {
     // Assert
-    expect(printed).toMatch(/cloudtrail: read 25, stored 25, duplicates 0, conflicts 0, rejected 0/);
+    expect(printed).toMatch(/cloudtrail: read 26, stored 26, duplicates 0, conflicts 0, rejected 0/);
     expect(printed).toMatch(/tags: read 13, resources 13, deleted 0, rejected 0/);
     for (const q of DEMO_QUERIES) expect(printed).toContain(q.query);
     expect(printed).toContain('training-job churn-v7 is owned by TeamA');
@@ -67,9 +67,9 @@ describe('the demo a new user runs first', () => {
     await runDemo(config, { serve: false, port: 0, out: (t) => (again += t) });
 
     // Assert
-    expect(again).toMatch(/cloudtrail: read 25, stored 0, duplicates 25, conflicts 0, rejected 0/);
+    expect(again).toMatch(/cloudtrail: read 26, stored 0, duplicates 26, conflicts 0, rejected 0/);
     const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM audit_events');
-    expect(rows[0].n).toBe(25);
+    expect(rows[0].n).toBe(26);
   });
 
   it('makes every seed scenario observable', async () => {

@@ -5,6 +5,8 @@ import { EvaluationOptions } from '../../src/compliance/evaluate';
 import { demoDir } from '../../src/demo/demo-files';
 import { ALL_RULES } from '../../src/domain/rules/registry';
 import { DEFAULT_RULE_CONFIG } from '../../src/domain/rules/types';
+import { ingestIamPaths } from '../../src/ingest/iam-ingest';
+import { DEMO_IAM_SNAPSHOT_TIME } from '../../src/demo/iam-story';
 import { ingestCloudTrailPaths, ingestTagPaths } from '../../src/ingest/ingest-files';
 
 /** The report tests' window: the demo story (2026-11-02 and -03) and the rows added below. */
@@ -50,6 +52,8 @@ const EXTRAS: Extra[] = [
 /** The demo story ingested with evaluation (as compliance.test.ts does), then the rows above. */
 export async function seedReportData(pool: Pool): Promise<void> {
   const evaluation: EvaluationOptions = { rules: [...ALL_RULES], config: DEFAULT_RULE_CONFIG, teamTagKey: 'team' };
+  // as the demo does: IAM first, so the rules judging IAM changes know the policies they change
+  await ingestIamPaths(pool, [path.join(demoDir(), 'iam')], { teamTagKey: 'team', at: DEMO_IAM_SNAPSHOT_TIME, evaluation });
   await ingestCloudTrailPaths(pool, [path.join(demoDir(), 'cloudtrail')], { teamTagKey: 'team', evaluation });
   await ingestTagPaths(pool, [path.join(demoDir(), 'tags')], { teamTagKey: 'team', complete: true, at: new Date('2026-11-03T23:00:00Z') });
   // violations is a normal table: the rows go in as the evaluator would store them

@@ -24,9 +24,27 @@ const SERVICE = /^[a-z0-9-]+$/;
 /** Services whose resource part is a bare name (`arn:aws:sns:…:my-topic`): the kind is implied. */
 const BARE_NAME_TYPES: Readonly<Record<string, string>> = { sns: 'topic', sqs: 'queue' };
 
+/**
+ * Recently parsed ARNs: the same ones come back again and again (the acting role, a bucket, a job
+ * named by its create, its tags and its describes), and the answer is frozen so sharing it is safe.
+ */
+const parsedCache = new Map<string, ParsedArn | null>();
+const PARSED_CACHE_SIZE = 50_000;
+
 /** Parses an ARN; null for anything that is not one (placeholders such as `...`, whitespace, missing parts). */
 export function parseArn(arn: unknown): ParsedArn | null {
-  if (typeof arn !== 'string' || !arn.startsWith('arn:') || /\s/.test(arn)) return null;
+  if (typeof arn !== 'string' || !arn.startsWith('arn:')) return null;
+  if (arn.length > 2048) return parseArnText(arn);
+  const cached = parsedCache.get(arn);
+  if (cached !== undefined) return cached;
+  const parsed = parseArnText(arn);
+  if (parsedCache.size >= PARSED_CACHE_SIZE) parsedCache.clear();
+  parsedCache.set(arn, parsed && Object.freeze(parsed));
+  return parsed;
+}
+
+function parseArnText(arn: string): ParsedArn | null {
+  if (!arn.startsWith('arn:') || /\s/.test(arn)) return null;
   const parts = arn.split(':');
   if (parts.length < 6) return null;
   const [, partition, service, region, accountId] = parts;

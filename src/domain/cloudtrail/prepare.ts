@@ -15,6 +15,7 @@ export function prepareCloudTrailRecord(rec: SourceRecord): PreparedEvent | Reje
     return {
       event: normalizeCloudTrailRecord(checked.record),
       text: checked.text,
+      record: checked.record,
       contentSha256: contentSha256(checked.record),
       source: rec.source,
       position: rec.position,

@@ -45,6 +45,93 @@ export interface RuleContext {
    * (false: the resource had no team tag then, or govgraph never saw it).
    */
   resourceOwners: Record<string, { team: string | null; known: boolean; tags: Record<string, string> }>;
+  /**
+   * For IAM change events and IAM snapshots only (src/compliance/iam-context.ts): the policies in
+   * force just before and at the event for what it changes, and the access simulations the IAM
+   * rules need. Absent for every other event, and when govgraph was not asked to read IAM.
+   */
+  iam?: RuleIamContext;
+}
+
+/** One policy in force for an IAM user, group or role at a moment, as govgraph's IAM store holds it. */
+export interface IamPolicyInForce {
+  kind: 'INLINE' | 'MANAGED' | 'GROUP_INLINE' | 'GROUP_MANAGED' | 'PERMISSIONS_BOUNDARY';
+  /** the managed policy's ARN; null for an inline policy */
+  policyArn: string | null;
+  policyName: string | null;
+  /** the managed policy's default version then (`v3`); null for an inline policy */
+  versionId: string | null;
+  /** the user, group or role it is embedded in or attached to; null for a managed policy as such */
+  attachedToArn: string | null;
+  /** the document as stored; null when govgraph knows the policy was in force but has no copy of that version */
+  document: Record<string, unknown> | null;
+}
+
+/** What was in force for one thing an IAM change touches, at one moment. */
+export interface IamPolicyState {
+  /**
+   * false: govgraph has no record of the account's IAM at that moment (no snapshot at or before it,
+   * no earlier change of this policy), so what was in force is unknown. true with no policies: none was.
+   */
+  known: boolean;
+  policies: IamPolicyInForce[];
+}
+
+export interface IamTargetStates {
+  /** just before the event */
+  before: IamPolicyState;
+  /** at the event, with its change applied */
+  after: IamPolicyState;
+  /** for a managed policy: how many users and roles it reached just before and at the event */
+  reach?: { before: number; after: number };
+}
+
+/** A statement that decided a simulated request, with where it came from and as written. */
+export interface IamDecidingStatement {
+  kind: string;
+  policyArn: string | null;
+  policyName: string | null;
+  versionId: string | null;
+  viaGroupArn: string | null;
+  attachedToArn: string | null;
+  sid: string | null;
+  statementIndex: number;
+  effect: 'Allow' | 'Deny';
+  statement: Record<string, unknown>;
+}
+
+/** One simulated request of one principal. */
+export interface IamAccessAttempt {
+  /** tags the simulated request sets (aws:RequestTag/…, aws:TagKeys) */
+  requestTags: Record<string, string>;
+  decision: 'ALLOWED' | 'EXPLICIT_DENY' | 'IMPLICIT_DENY';
+  decidingStatements: IamDecidingStatement[];
+  missingContextKeys: string[];
+}
+
+/** `sagemaker:CreateTrainingJob` without a VPC, simulated for one principal at the event's time. */
+export interface IamPrincipalSimulation {
+  principalArn: string;
+  principalType: 'IAM_USER' | 'ROLE';
+  /** the principal's team tag then; null when it had none */
+  team: string | null;
+  action: string;
+  resourceArn: string;
+  /** condition keys the request leaves out (the VPC keys) */
+  absentKeys: string[];
+  /** the request without tags, then (when the principal has a team) tagged with its own team, as a compliant member would */
+  attempts: IamAccessAttempt[];
+  /** whether some attempt was allowed just before the event; null when govgraph had no IAM data of the account then */
+  allowedBefore: boolean | null;
+}
+
+export interface RuleIamContext {
+  /** by IamChangeTarget.key (src/domain/rules/iam-guardrails.ts) */
+  targets: Record<string, IamTargetStates>;
+  /** ARNs of the users, groups and roles involved, by `user/name`, `group/name`, `role/name` */
+  entityArns: Record<string, string>;
+  /** the principals the change affects (for a snapshot: every user and role of the account) */
+  trainingWithoutVpc: IamPrincipalSimulation[];
 }
 
 /** The rule configuration file (JSON or YAML), validated at start by src/compliance/config. */
@@ -84,6 +171,10 @@ export interface Finding {
   evidence: Record<string, unknown>;
   /** this finding's severity when it differs from the rule's (e.g. a denied attempt vs a breach) */
   severity?: Severity;
+  /** the principal the finding is about, when it is not the event's actor (a principal an IAM change affects) */
+  principalArn?: string | null;
+  /** the team answerable, when it is not the actor's or the resource owner's (the affected principal's) */
+  team?: string | null;
 }
 
 export interface Rule {

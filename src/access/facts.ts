@@ -1,0 +1,209 @@
+/**
+ * What the access service reads besides grants: which IAM principal a key names at a moment,
+ * resource tags as they stood then (the tag history), and the Version of the documents grants come
+ * from (policy variables are substituted only under 2012-10-17). Plain SQL, batched.
+ */
+import type { Pool } from 'pg';
+import { parseArn } from '../domain/aws/arn';
+import { DEFAULT_POLICY_VERSION } from '../domain/iam';
+import type { IamPrincipalAt, PolicyGrantRow } from '../iam/grants-read';
+import { InvalidInputError, NotFoundError, truncate } from '../read/errors';
+import { entityAccessAt, type VersionedGrant } from '../read/grants';
+import type { DocumentVersions } from './policies';
+
+const SESSION_ARN = /^arn:([\w-]+):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/;
+
+/** A principal key as the caller wrote it, checked: an IAM user or role ARN, or a role session ARN. */
+export interface PrincipalKey {
+  /** the ARN as given */
+  given: string;
+  accountId: string;
+  /** the store's entity key: `role/<name>`, `user/<name>` (IAM names are unique in an account, paths aside) */
+  entityKey: string;
+  /** the IAM user or role ARN, when given as one */
+  iamArn: string | null;
+  /** for a session ARN: the role's name, the session name and the session ARN */
+  session: { roleName: string; sessionName: string; arn: string } | null;
+}
+
+export function checkPrincipalArn(value: string, argument = 'principalArn'): PrincipalKey {
+  const given = value.trim();
+  const arn = parseArn(given);
+  const refuse = (why: string) => new InvalidInputError(`${argument} "${truncate(given)}" ${why}`, argument);
+  if (!arn) throw refuse('is not an ARN (arn:partition:service:region:account:resource)');
+  const session = SESSION_ARN.exec(given);
+  if (session) return { given, accountId: session[2], entityKey: `role/${session[3]}`, iamArn: null, session: { roleName: session[3], sessionName: session[4], arn: given } };
+  if (arn.service !== 'iam' || (arn.resourceType !== 'user' && arn.resourceType !== 'role')) {
+    throw refuse('is not an IAM user, an IAM role or an assumed-role session ARN: govgraph evaluates the policies of users and roles');
+  }
+  return { given, accountId: arn.accountId, entityKey: `${arn.resourceType}/${arn.resourceName}`, iamArn: given, session: null };
+}
+
+/** The IAM principal a key names, as it stood at `at`, with the session it acted through if any. */
+export interface ResolvedPrincipal extends IamPrincipalAt {
+  sessionArn: string | null;
+  sessionName: string | null;
+}
+
+/** The role a session ARN belongs to (session ARNs drop the role's path): the latest role of that name in the account. */
+async function roleOfSession(pool: Pool, key: PrincipalKey): Promise<string | null> {
+  const { rows } = await pool.query<{ arn: string }>(
+    `SELECT payload->>'arn' AS arn FROM iam_fact_periods
+      WHERE fact_kind = 'ENTITY' AND account_id = $1 AND fact_key = 'role/' || $2
+      ORDER BY upper(validity) DESC NULLS FIRST LIMIT 1`,
+    [key.accountId, key.session!.roleName],
+  );
+  return rows[0]?.arn ?? null;
+}
+
+/** The IAM ARN a key names (a session resolved to its role); a NotFoundError when govgraph has no IAM data for it. */
+export async function iamArnOf(pool: Pool, key: PrincipalKey, argument = 'principalArn'): Promise<string> {
+  if (key.iamArn) return key.iamArn;
+  const role = await roleOfSession(pool, key);
+  if (!role) {
+    throw new NotFoundError(
+      `govgraph has no IAM data for role ${key.session!.roleName} in account ${key.accountId} (the role of session ${truncate(key.given)}); ingest an IAM snapshot of the account (govgraph ingest iam)`,
+      argument,
+    );
+  }
+  return role;
+}
+
+/** Why a principal key names no IAM user or role at `at`: never seen, or seen at other times. */
+export async function notFoundAt(pool: Pool, key: PrincipalKey, at: Date, argument = 'principalArn'): Promise<NotFoundError> {
+  const { rows } = await pool.query<{ arn: string; valid_from: Date; valid_to: Date | null }>(
+    `SELECT payload->>'arn' AS arn, lower(validity) AS valid_from, upper(validity) AS valid_to FROM iam_fact_periods
+      WHERE fact_kind = 'ENTITY' AND account_id = $1 AND fact_key = $2 ORDER BY lower(validity)`,
+    [key.accountId, key.entityKey],
+  );
+  const what = key.session ? `role ${key.session.roleName} in account ${key.accountId} (the role of session ${truncate(key.given)})` : truncate(key.given);
+  if (rows.length === 0) {
+    return new NotFoundError(`govgraph has no IAM data for ${what}; ingest an IAM snapshot of its account (govgraph ingest iam)`, argument);
+  }
+  const periods = rows.map((r) => `${r.valid_from.toISOString()} to ${r.valid_to ? r.valid_to.toISOString() : 'now'}`).join(', ');
+  return new NotFoundError(`${what} did not exist at ${at.toISOString()} as far as govgraph knows (it existed from ${periods})`, argument);
+}
+
+/**
+ * The IAM user or role a key names as it stood at `at` (its tags then) and its grants then, by the
+ * store's entity key: a session ARN finds its role whatever the role's path. Principal null when none.
+ */
+export async function principalAccessAt(pool: Pool, key: PrincipalKey, at: Date): Promise<{ principal: ResolvedPrincipal | null; grants: VersionedGrant[] }> {
+  const { entity, grants } = await entityAccessAt(pool, key.accountId, key.entityKey, at);
+  if (!entity) return { principal: null, grants: [] };
+  return {
+    principal: {
+      arn: entity.arn,
+      type: key.entityKey.startsWith('user/') ? 'IAM_USER' : 'ROLE',
+      accountId: key.accountId,
+      name: key.entityKey.slice(key.entityKey.indexOf('/') + 1),
+      awsPrincipalId: entity.id,
+      path: entity.path ?? '/',
+      createDate: entity.createDate ? new Date(entity.createDate) : null,
+      tags: entity.tags,
+      validFrom: entity.validFrom,
+      validTo: entity.validTo,
+      sessionArn: key.session?.arn ?? null,
+      sessionName: key.session?.sessionName ?? null,
+    },
+    grants,
+  };
+}
+
+/** A resource's tags at a moment; `known` false when govgraph has no record of the resource. */
+export interface ResourceTagsAt {
+  known: boolean;
+  tags: Record<string, string>;
+}
+
+/**
+ * Tags of each (resource, moment) from the tag history. `excludeEventId` leaves out the changes an
+ * event itself made, so a violation is judged on the tags as they stood just before its event.
+ */
+export async function resourceTagsAt(pool: Pool, requests: { arn: string; at: Date; excludeEventId?: string | null }[]): Promise<ResourceTagsAt[]> {
+  if (requests.length === 0) return [];
+  const { rows } = await pool.query<{ ord: string; known: boolean; tags: Record<string, string> | null }>({
+    name: 'govgraph-access-resource-tags-at',
+    text: `SELECT q.ord, r.id IS NOT NULL AS known,
+            (SELECT jsonb_object_agg(x.tag_key, x.tag_value)
+               FROM (SELECT DISTINCT ON (c.tag_key) c.tag_key, c.tag_value
+                       FROM resource_tag_changes c
+                      WHERE c.resource_id = r.id AND c.changed_at <= q.at
+                        AND (q.event_id IS NULL OR c.source_event_id IS DISTINCT FROM q.event_id)
+                      ORDER BY c.tag_key, c.changed_at DESC, c.id DESC) x
+              WHERE x.tag_value IS NOT NULL) AS tags
+       FROM unnest($1::text[], $2::timestamptz[], $3::text[]) WITH ORDINALITY AS q(arn, at, event_id, ord)
+       LEFT JOIN resources r ON r.arn = q.arn`,
+    values: [requests.map((r) => r.arn), requests.map((r) => r.at), requests.map((r) => r.excludeEventId ?? null)],
+  });
+  const out: ResourceTagsAt[] = requests.map(() => ({ known: false, tags: {} }));
+  for (const r of rows) out[Number(r.ord) - 1] = { known: r.known, tags: r.tags ?? {} };
+  return out;
+}
+
+/** `user/name`, `role/name` or `group/name` of an IAM ARN (the store's entity key; paths dropped). */
+function entityKeyOf(arn: string | null | undefined): string | null {
+  const parsed = parseArn(arn);
+  if (!parsed || parsed.service !== 'iam' || !parsed.resourceType || !parsed.resourceName) return null;
+  return `${parsed.resourceType}/${parsed.resourceName}`;
+}
+
+const inlineKey = (g: PolicyGrantRow) => {
+  const entity = entityKeyOf(g.source.attachedToArn);
+  return entity && g.source.policyName ? `${entity}/${g.source.policyName}` : null;
+};
+
+/** Whether any string in a statement holds `${`: the Version decides only how policy variables read. */
+export function hasPolicyVariable(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('${');
+  if (Array.isArray(value)) return value.some(hasPolicyVariable);
+  if (value !== null && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('${') || hasPolicyVariable(v));
+  return false;
+}
+
+/**
+ * The `Version` of the documents of grants whose statements use policy variables (managed policy
+ * versions, inline policies valid at `at`), in at most two statements: the Version decides only
+ * whether `${…}` is substituted. A document without one is 2008-10-17, as AWS reads it; any other
+ * grant, or one whose document cannot be found, is left to the engine's default (2012-10-17).
+ */
+export async function documentVersions(pool: Pool, grants: PolicyGrantRow[], at: Date): Promise<DocumentVersions> {
+  const managed = new Map<string, [string, string, string]>();
+  const inline = new Map<string, [string, string]>();
+  for (const g of grants) {
+    if (g.source.kind === 'TRUST_POLICY' || !hasPolicyVariable(g.statement)) continue;
+    if (g.source.policyArn && g.source.versionId) managed.set(`${g.accountId} ${g.source.policyArn} ${g.source.versionId}`, [g.accountId, g.source.policyArn, g.source.versionId]);
+    else {
+      const key = inlineKey(g);
+      if (key) inline.set(`${g.accountId} ${key}`, [g.accountId, key]);
+    }
+  }
+  const versions = new Map<string, string>();
+  if (managed.size === 0 && inline.size === 0) return () => undefined;
+  const [m, i] = await Promise.all([
+    managed.size === 0
+      ? { rows: [] }
+      : pool.query<{ key: string; version: string | null }>({
+          text: `SELECT DISTINCT ON (v.account_id, v.policy_arn, v.version_id) v.account_id || ' ' || v.policy_arn || ' ' || v.version_id AS key, v.document->>'Version' AS version
+             FROM unnest($1::text[], $2::text[], $3::text[]) AS q(account_id, policy_arn, version_id)
+             JOIN iam_policy_versions v USING (account_id, policy_arn, version_id)
+            ORDER BY v.account_id, v.policy_arn, v.version_id, v.created_at DESC NULLS LAST`,
+          values: [[...managed.values()].map((x) => x[0]), [...managed.values()].map((x) => x[1]), [...managed.values()].map((x) => x[2])],
+        }),
+    inline.size === 0
+      ? { rows: [] }
+      : pool.query<{ key: string; version: string | null }>({
+          text: `SELECT f.account_id || ' ' || f.fact_key AS key, f.payload->'document'->>'Version' AS version
+             FROM unnest($1::text[], $2::text[]) AS q(account_id, fact_key)
+             JOIN iam_fact_periods f ON f.fact_kind = 'INLINE_POLICY' AND f.account_id = q.account_id AND f.fact_key = q.fact_key
+            WHERE f.validity @> $3::timestamptz`,
+          values: [[...inline.values()].map((x) => x[0]), [...inline.values()].map((x) => x[1]), at],
+        }),
+  ]);
+  for (const r of [...m.rows, ...i.rows]) versions.set(r.key, r.version ?? DEFAULT_POLICY_VERSION);
+  return (g) => {
+    if (g.source.policyArn && g.source.versionId) return versions.get(`${g.accountId} ${g.source.policyArn} ${g.source.versionId}`);
+    const key = inlineKey(g);
+    return key ? versions.get(`${g.accountId} ${key}`) : undefined;
+  };
+}

@@ -1,0 +1,35 @@
+import type { Rule } from './types';
+
+/**
+ * Whether a rule reads events of this source and name, by its `reads` declaration: an event name
+ * `*` is any name, `Prefix*` any name starting so, anything else the exact name. A rule reports
+ * nothing on an event it does not read (test/unit/rule-reads.test.ts holds every rule to that), so
+ * the evaluator can leave such events out.
+ */
+export function ruleReads(rule: Pick<Rule, 'reads'>, eventSource: string, eventName: string): boolean {
+  return rule.reads.some(
+    (r) => (r.eventSource === '*' || r.eventSource === eventSource) && r.eventNames.some((n) => nameMatches(n, eventName)),
+  );
+}
+
+function nameMatches(pattern: string, eventName: string): boolean {
+  if (pattern === '*') return true;
+  return pattern.endsWith('*') ? eventName.startsWith(pattern.slice(0, -1)) : pattern === eventName;
+}
+
+/**
+ * The rules (in their order) that read events of a source and name, memoised by source and name
+ * (a stream holds few distinct ones): an empty list means no rule can report on the event.
+ */
+export function rulesReading<R extends Pick<Rule, 'reads'>>(rules: readonly R[]): (eventSource: string, eventName: string) => readonly R[] {
+  const memo = new Map<string, readonly R[]>();
+  return (eventSource, eventName) => {
+    const key = `${eventSource}\u0000${eventName}`;
+    let hit = memo.get(key);
+    if (hit === undefined) {
+      hit = rules.filter((r) => ruleReads(r, eventSource, eventName));
+      if (memo.size < 10_000) memo.set(key, hit);
+    }
+    return hit;
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * Plain-SQL reads of policy grants and IAM principals "as of" a moment, shaped for the API and the
+ * access service. Every query is served by an index: btree principal_arn, GIN action_services,
+ * GiST validity.
+ */
+import type { Pool } from 'pg';
+import type { Effect, PolicyKind, PolicySource } from '../domain/iam/types';
+
+/** One statement of one policy reaching one principal, valid over [validFrom, validTo). */
+export interface PolicyGrantRow {
+  principalArn: string;
+  principalType: 'IAM_USER' | 'ROLE';
+  accountId: string;
+  source: PolicySource;
+  /** the statement exactly as the policy document holds it (Action/Resource/Condition as written) */
+  statement: Record<string, unknown>;
+  statementIndex: number;
+  sid: string | null;
+  effect: Effect;
+  validFrom: Date;
+  /** null: still valid */
+  validTo: Date | null;
+}
+
+interface GrantDbRow {
+  principal_arn: string;
+  principal_type: 'IAM_USER' | 'ROLE';
+  account_id: string;
+  kind: PolicyKind;
+  policy_arn: string | null;
+  policy_name: string | null;
+  version_id: string | null;
+  via_group_arn: string | null;
+  attached_to_arn: string;
+  statement: Record<string, unknown>;
+  statement_index: number;
+  sid: string | null;
+  effect: Effect;
+  valid_from: Date;
+  valid_to: Date | null;
+}
+
+const GRANT_COLUMNS = `g.principal_arn, g.principal_type, g.account_id, g.kind, g.policy_arn, g.policy_name, g.version_id,
+  g.via_group_arn, g.attached_to_arn, g.statement, g.statement_index, g.sid, g.effect,
+  lower(g.validity) AS valid_from, upper(g.validity) AS valid_to`;
+
+// Deterministic order: a principal's grants by where they come from, then by statement.
+const GRANT_ORDER = 'g.principal_arn, g.kind, g.policy_arn NULLS FIRST, g.policy_name, g.via_group_arn NULLS FIRST, g.statement_index, lower(g.validity)';
+
+function toGrant(r: GrantDbRow): PolicyGrantRow {
+  return {
+    principalArn: r.principal_arn,
+    principalType: r.principal_type,
+    accountId: r.account_id,
+    source: {
+      kind: r.kind,
+      policyArn: r.policy_arn,
+      policyName: r.policy_name,
+      versionId: r.version_id,
+      viaGroupArn: r.via_group_arn,
+      attachedToArn: r.attached_to_arn,
+    },
+    statement: r.statement,
+    statementIndex: r.statement_index,
+    sid: r.sid,
+    effect: r.effect,
+    validFrom: r.valid_from,
+    validTo: r.valid_to,
+  };
+}
+
+export interface GrantFilter {
+  /** only these kinds (e.g. leave out TRUST_POLICY for identity-based evaluation) */
+  kinds?: PolicyKind[];
+  effect?: Effect;
+}
+
+function filterSql(filter: GrantFilter, params: unknown[]): string {
+  const parts: string[] = [];
+  if (filter.kinds?.length) {
+    params.push(filter.kinds);
+    parts.push(`g.kind = ANY($${params.length}::text[])`);
+  }
+  if (filter.effect) {
+    params.push(filter.effect);
+    parts.push(`g.effect = $${params.length}`);
+  }
+  return parts.map((p) => ` AND ${p}`).join('');
+}
+
+/** Every grant of these principals (IAM user or role ARNs) valid at `at`. */
+export async function grantsForPrincipals(pool: Pool, principalArns: string[], at: Date, filter: GrantFilter = {}): Promise<PolicyGrantRow[]> {
+  if (principalArns.length === 0) return [];
+  const params: unknown[] = [[...new Set(principalArns)], at];
+  const { rows } = await pool.query<GrantDbRow>(
+    `SELECT ${GRANT_COLUMNS} FROM policy_grants g
+      WHERE g.principal_arn = ANY($1::text[]) AND g.validity @> $2::timestamptz${filterSql(filter, params)}
+      ORDER BY ${GRANT_ORDER}`,
+    params,
+  );
+  return rows.map(toGrant);
+}
+
+/**
+ * Every grant valid at `at` whose statement may name an action of `service` (`sagemaker`): its
+ * Action names the service or `*`, or it is a NotAction statement (which may match any service).
+ */
+export async function grantsForService(pool: Pool, service: string, at: Date, filter: GrantFilter = {}): Promise<PolicyGrantRow[]> {
+  const params: unknown[] = [[service.toLowerCase(), '*'], at];
+  const { rows } = await pool.query<GrantDbRow>(
+    `SELECT ${GRANT_COLUMNS} FROM policy_grants g
+      WHERE g.action_services && $1::text[] AND g.validity @> $2::timestamptz${filterSql(filter, params)}
+      ORDER BY ${GRANT_ORDER}`,
+    params,
+  );
+  return rows.map(toGrant);
+}
+
+/** Every period of every grant of one principal, oldest first: how its access changed over time. */
+export async function grantHistory(pool: Pool, principalArn: string): Promise<PolicyGrantRow[]> {
+  const { rows } = await pool.query<GrantDbRow>(
+    `SELECT ${GRANT_COLUMNS} FROM policy_grants g WHERE g.principal_arn = $1 ORDER BY lower(g.validity), ${GRANT_ORDER}`,
+    [principalArn],
+  );
+  return rows.map(toGrant);
+}
+
+/** An IAM user or role as it stood at a moment. */
+export interface IamPrincipalAt {
+  arn: string;
+  type: 'IAM_USER' | 'ROLE';
+  accountId: string;
+  name: string;
+  /** UserId / RoleId (AIDA…, AROA…) */
+  awsPrincipalId: string | null;
+  path: string;
+  createDate: Date | null;
+  /** its tags at that moment, from the tag history */
+  tags: Record<string, string>;
+  /** the period over which the entity held as it is */
+  validFrom: Date;
+  validTo: Date | null;
+}
+
+/** IAM users and roles that existed at `at`, with their tags then; optionally one account's or some ARNs only. */
+export async function iamPrincipalsAt(pool: Pool, at: Date, opts: { accountId?: string; arns?: string[] } = {}): Promise<IamPrincipalAt[]> {
+  const params: unknown[] = [at];
+  let where = '';
+  if (opts.accountId) {
+    params.push(opts.accountId);
+    where += ` AND f.account_id = $${params.length}`;
+  }
+  if (opts.arns) {
+    params.push(opts.arns);
+    where += ` AND f.payload->>'arn' = ANY($${params.length}::text[])`;
+  }
+  const { rows } = await pool.query<{
+    account_id: string; fact_key: string; payload: { arn: string; id: string | null; path: string | null; createDate: string | null };
+    valid_from: Date; valid_to: Date | null; tags: Record<string, string>;
+  }>(
+    `SELECT f.account_id, f.fact_key, f.payload, lower(f.validity) AS valid_from, upper(f.validity) AS valid_to,
+            COALESCE(t.tags, '{}'::jsonb) AS tags
+       FROM iam_fact_periods f
+       LEFT JOIN resources r ON r.arn = f.payload->>'arn'
+       LEFT JOIN LATERAL (
+         SELECT jsonb_object_agg(l.tag_key, l.tag_value) FILTER (WHERE l.tag_value IS NOT NULL) AS tags
+           FROM (SELECT DISTINCT ON (c.tag_key) c.tag_key, c.tag_value FROM resource_tag_changes c
+                  WHERE c.resource_id = r.id AND c.changed_at <= $1
+                  ORDER BY c.tag_key, c.changed_at DESC, c.id DESC) l
+       ) t ON true
+      WHERE f.fact_kind = 'ENTITY' AND (f.fact_key LIKE 'user/%' OR f.fact_key LIKE 'role/%')
+        AND f.validity @> $1::timestamptz${where}
+      ORDER BY f.payload->>'arn'`,
+    params,
+  );
+  return rows.map((r) => ({
+    arn: r.payload.arn,
+    type: r.fact_key.startsWith('user/') ? 'IAM_USER' : 'ROLE',
+    accountId: r.account_id,
+    name: r.fact_key.slice(r.fact_key.indexOf('/') + 1),
+    awsPrincipalId: r.payload.id ?? null,
+    path: r.payload.path ?? '/',
+    createDate: r.payload.createDate ? new Date(r.payload.createDate) : null,
+    tags: r.tags,
+    validFrom: r.valid_from,
+    validTo: r.valid_to,
+  }));
+}
+
+/** A managed policy version's document, as stored (for explaining a decision or comparing versions). */
+export async function policyVersionDocuments(pool: Pool, policyArn: string, accountId?: string): Promise<{ accountId: string; versionId: string; document: Record<string, unknown>; createdAt: Date | null }[]> {
+  const { rows } = await pool.query<{ account_id: string; version_id: string; document: Record<string, unknown>; created_at: Date | null }>(
+    `SELECT account_id, version_id, document, created_at FROM iam_policy_versions
+      WHERE policy_arn = $1 AND ($2::text IS NULL OR account_id = $2) ORDER BY account_id, created_at NULLS FIRST, version_id`,
+    [policyArn, accountId ?? null],
+  );
+  return rows.map((r) => ({ accountId: r.account_id, versionId: r.version_id, document: r.document, createdAt: r.created_at }));
+}

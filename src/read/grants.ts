@@ -1,0 +1,310 @@
+/**
+ * Policy grants valid at a moment, in pages: the keyset reads behind `policyGrants` and
+ * `Principal.grants`. The store (src/iam) recomputes an account's grant rows whenever its IAM
+ * changes, so row ids are not stable; the order and the cursor use the grant's own identity
+ * instead (principal, where it came from, statement, start of validity), which a refresh keeps.
+ */
+import type { Pool } from 'pg';
+import type { Effect, PolicyKind } from '../domain/iam/types';
+import type { PolicyGrantRow } from '../iam/grants-read';
+import { InvalidInputError } from './errors';
+import type { Page } from './pagination';
+import { Params, type Queryable, whereClause } from './sql';
+
+/** The grant's identity, in list order: principal, kind, policy ARN, policy name, group, statement index, valid from. */
+export type GrantKey = [string, string, string, string, string, string, string];
+
+export interface GrantListFilter {
+  /** only these principals' grants (IAM user or role ARNs) */
+  principalArns?: string[];
+  /** only statements that may name an action of this service (`sagemaker`), or NotAction ones */
+  service?: string;
+  kinds?: PolicyKind[];
+  effect?: Effect;
+}
+
+/** A grant row with its list key. */
+export interface KeyedGrant extends PolicyGrantRow {
+  key: GrantKey;
+}
+
+interface GrantDbRow {
+  principal_arn: string;
+  principal_type: 'IAM_USER' | 'ROLE';
+  account_id: string;
+  kind: PolicyKind;
+  policy_arn: string | null;
+  policy_name: string | null;
+  version_id: string | null;
+  via_group_arn: string | null;
+  attached_to_arn: string;
+  statement: Record<string, unknown>;
+  statement_index: number;
+  sid: string | null;
+  effect: Effect;
+  valid_from: Date;
+  valid_to: Date | null;
+  valid_from_text: string;
+}
+
+// The sort key, NULLs folded to '' so that a row comparison (keyset) and ORDER BY agree.
+const KEY_PARTS = ['g.principal_arn', 'g.kind', "COALESCE(g.policy_arn, '')", "COALESCE(g.policy_name, '')", "COALESCE(g.via_group_arn, '')", 'g.statement_index', 'lower(g.validity)'];
+const KEY_COLUMNS = KEY_PARTS.join(', ');
+
+const COLUMNS = `g.principal_arn, g.principal_type, g.account_id, g.kind, g.policy_arn, g.policy_name, g.version_id,
+  g.via_group_arn, g.attached_to_arn, g.statement, g.statement_index, g.sid, g.effect,
+  lower(g.validity) AS valid_from, upper(g.validity) AS valid_to,
+  to_char(lower(g.validity) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS valid_from_text`;
+
+function toGrant(r: GrantDbRow): KeyedGrant {
+  return {
+    principalArn: r.principal_arn,
+    principalType: r.principal_type,
+    accountId: r.account_id,
+    source: {
+      kind: r.kind,
+      policyArn: r.policy_arn,
+      policyName: r.policy_name,
+      versionId: r.version_id,
+      viaGroupArn: r.via_group_arn,
+      attachedToArn: r.attached_to_arn,
+    },
+    statement: r.statement,
+    statementIndex: r.statement_index,
+    sid: r.sid,
+    effect: r.effect,
+    validFrom: r.valid_from,
+    validTo: r.valid_to,
+    key: [r.principal_arn, r.kind, r.policy_arn ?? '', r.policy_name ?? '', r.via_group_arn ?? '', String(r.statement_index), r.valid_from_text],
+  };
+}
+
+const CURSOR_KIND = 'grant';
+const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+export function encodeGrantCursor(key: GrantKey): string {
+  return Buffer.from(JSON.stringify([CURSOR_KIND, ...key]), 'utf8').toString('base64url');
+}
+
+/** The key a grant cursor holds; refuses anything a grant list did not issue. */
+export function decodeGrantCursor(cursor: string, argument = 'after'): GrantKey {
+  const refuse = () => new InvalidInputError(`${argument} is not a cursor of this list; pass an edge's cursor (or endCursor) from a previous page`, argument);
+  if (!/^[A-Za-z0-9_-]{1,4096}={0,2}$/.test(cursor)) throw refuse();
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw refuse();
+  }
+  if (!Array.isArray(value) || value[0] !== CURSOR_KIND || value.length !== 8 || !value.every((v) => typeof v === 'string')) throw refuse();
+  const key = value.slice(1) as GrantKey;
+  if (!/^\d{1,9}$/.test(key[5]) || !TIME.test(key[6]) || Number.isNaN(Date.parse(key[6]))) throw refuse();
+  return key;
+}
+
+/** A page request whose `after` is a grant key. */
+export interface GrantPageRequest {
+  first: number;
+  after: GrantKey | null;
+}
+
+export function grantPageRequest(first: number, after: string | null | undefined): GrantPageRequest {
+  return { first, after: after === null || after === undefined ? null : decodeGrantCursor(after) };
+}
+
+function conditions(filter: GrantListFilter, at: Date, p: Params): string[] {
+  const c = [`g.validity @> ${p.add(at)}::timestamptz`];
+  if (filter.principalArns) c.push(`g.principal_arn = ANY(${p.add(filter.principalArns)}::text[])`);
+  if (filter.service) c.push(`g.action_services && ${p.add([filter.service.toLowerCase(), '*'])}::text[]`);
+  if (filter.kinds?.length) c.push(`g.kind = ANY(${p.add(filter.kinds)}::text[])`);
+  if (filter.effect) c.push(`g.effect = ${p.add(filter.effect)}`);
+  return c;
+}
+
+function keysetCondition(after: GrantKey, p: Params): string {
+  const [arn, kind, policyArn, policyName, group, index, from] = after;
+  return `(${KEY_COLUMNS}) > (${p.add(arn)}::text, ${p.add(kind)}::text, ${p.add(policyArn)}::text, ${p.add(policyName)}::text, ${p.add(group)}::text, ${p.add(Number(index))}::integer, ${p.add(from)}::timestamptz)`;
+}
+
+/** Up to `limit` grants valid at `at`, in list order, after the key. */
+export async function grantsAfter(db: Queryable, filter: GrantListFilter, at: Date, after: GrantKey | null, limit: number): Promise<KeyedGrant[]> {
+  const p = new Params();
+  const where = whereClause([...conditions(filter, at, p), ...(after ? [keysetCondition(after, p)] : [])]);
+  const { rows } = await db.query<GrantDbRow>(`SELECT ${COLUMNS} FROM policy_grants g ${where} ORDER BY ${KEY_COLUMNS} LIMIT ${p.add(limit)}`, p.values);
+  return rows.map(toGrant);
+}
+
+/**
+ * Every grant valid at `at` of these kinds whose statement may name an action of `service` (its
+ * Action names the service or `*`, or it is a NotAction statement), as grantsForService in
+ * src/iam/grants-read.ts reads them but in no order (a sort of tens of thousands of ARNs costs more
+ * than the rest of the read). Statements come as text and each distinct text is parsed once:
+ * `whoCan` reads tens of thousands of grants that share a few hundred statements.
+ */
+export async function serviceGrantsAt(db: Queryable, service: string, at: Date, kinds: PolicyKind[]): Promise<PolicyGrantRow[]> {
+  const { rows } = await db.query<Omit<GrantDbRow, 'statement' | 'valid_from_text'> & { statement_text: string }>(
+    `SELECT g.principal_arn, g.principal_type, g.account_id, g.kind, g.policy_arn, g.policy_name, g.version_id,
+            g.via_group_arn, g.attached_to_arn, g.statement::text AS statement_text, g.statement_index, g.sid, g.effect,
+            lower(g.validity) AS valid_from, upper(g.validity) AS valid_to
+       FROM policy_grants g
+      WHERE g.action_services && $1::text[] AND g.validity @> $2::timestamptz AND g.kind = ANY($3::text[])`,
+    [[service.toLowerCase(), '*'], at, kinds],
+  );
+  const parsed = new Map<string, Record<string, unknown>>();
+  return rows.map((r) => {
+    let statement = parsed.get(r.statement_text);
+    if (!statement) {
+      statement = JSON.parse(r.statement_text) as Record<string, unknown>;
+      parsed.set(r.statement_text, statement);
+    }
+    return {
+      principalArn: r.principal_arn,
+      principalType: r.principal_type,
+      accountId: r.account_id,
+      source: { kind: r.kind, policyArn: r.policy_arn, policyName: r.policy_name, versionId: r.version_id, viaGroupArn: r.via_group_arn, attachedToArn: r.attached_to_arn },
+      statement,
+      statementIndex: r.statement_index,
+      sid: r.sid,
+      effect: r.effect,
+      validFrom: r.valid_from,
+      validTo: r.valid_to,
+    };
+  });
+}
+
+export async function countGrants(db: Queryable, filter: GrantListFilter, at: Date): Promise<number> {
+  const p = new Params();
+  const { rows } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM policy_grants g ${whereClause(conditions(filter, at, p))}`, p.values);
+  return Number(rows[0].n);
+}
+
+/**
+ * One page of grants for each of many principals (valid at `at`), in one statement: the
+ * Principal.grants loader.
+ */
+export async function grantPagesFor(db: Queryable, principalArns: readonly string[], at: Date, req: GrantPageRequest): Promise<Map<string, Page<KeyedGrant>>> {
+  const p = new Params();
+  const keys = p.add(principalArns);
+  const where = whereClause(['g.principal_arn = k.key', ...conditions({}, at, p), ...(req.after ? [keysetCondition(req.after, p)] : [])]);
+  const { rows } = await db.query<GrantDbRow & { parent_key: string }>(
+    `SELECT k.key AS parent_key, x.* FROM unnest(${keys}::text[]) WITH ORDINALITY AS k(key, ord)
+       CROSS JOIN LATERAL (SELECT ${COLUMNS}, ${KEY_PARTS.map((c, i) => `${c} AS k${i}`).join(', ')}
+                             FROM policy_grants g ${where} ORDER BY ${KEY_COLUMNS} LIMIT ${p.add(req.first + 1)}) x
+      ORDER BY k.ord, x.k0, x.k1, x.k2, x.k3, x.k4, x.k5, x.k6`,
+    p.values,
+  );
+  const byKey = new Map<string, KeyedGrant[]>(principalArns.map((k) => [k, []]));
+  for (const row of rows) byKey.get(row.parent_key)?.push(toGrant(row));
+  return new Map([...byKey].map(([k, list]) => [k, toGrantPage(list, req)]));
+}
+
+export async function grantCountsFor(db: Queryable, principalArns: readonly string[], at: Date): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ key: string; n: string }>(
+    `SELECT g.principal_arn AS key, count(*) AS n FROM policy_grants g
+      WHERE g.principal_arn = ANY($1::text[]) AND g.validity @> $2::timestamptz GROUP BY g.principal_arn`,
+    [principalArns, at],
+  );
+  const counts = new Map(rows.map((r) => [r.key, Number(r.n)]));
+  return new Map(principalArns.map((arn) => [arn, counts.get(arn) ?? 0]));
+}
+
+/** Rows fetched with LIMIT first + 1 (or filtered down to at most that) → the page. */
+export function toGrantPage(rows: KeyedGrant[], req: GrantPageRequest): Page<KeyedGrant> {
+  const nodes = rows.slice(0, req.first);
+  return {
+    edges: nodes.map((node) => ({ cursor: encodeGrantCursor(node.key), node })),
+    hasNextPage: rows.length > req.first,
+    hasPreviousPage: req.after !== null,
+  };
+}
+
+/** A grant with the `Version` of the policy document it came from (undefined: not looked up or not found). */
+export interface VersionedGrant extends KeyedGrant {
+  documentVersion: string | undefined;
+}
+
+// The store's entity key (`role/<name>`) of an IAM ARN: type, then the last path segment.
+const ENTITY_OF_ATTACHED = `split_part(split_part(g.attached_to_arn, ':', 6), '/', 1) || '/' || regexp_replace(split_part(g.attached_to_arn, ':', 6), '^.*/', '')`;
+
+/** An IAM user or role as the store's entity facts hold it at a moment, with its tags then. */
+export interface EntityAt {
+  arn: string;
+  id: string | null;
+  path: string | null;
+  createDate: string | null;
+  validFrom: Date;
+  validTo: Date | null;
+  tags: Record<string, string>;
+}
+
+/**
+ * The IAM user or role with this entity key (`role/<name>`, `user/<name>`) in the account as it
+ * stood at `at` (its tags then, from the tag history), and every grant of it valid then with the
+ * Version of each document that uses policy variables (the Version decides whether `${…}` is
+ * substituted; a document without one reads as 2008-10-17, as AWS reads it). One statement: the
+ * reads of one simulation. `entity` is null when there is no such principal then.
+ */
+export async function entityAccessAt(db: Pool, accountId: string, entityKey: string, at: Date): Promise<{ entity: EntityAt | null; grants: VersionedGrant[] }> {
+  const { rows } = await db.query<Partial<GrantDbRow> & {
+    e_payload: { arn: string; id: string | null; path: string | null; createDate: string | null };
+    e_valid_from: Date; e_valid_to: Date | null; e_tags: Record<string, string> | null;
+    has_version: boolean | null; document_version: string | null;
+  }>({
+    // prepared (planned once per connection). The validity tests of iam_fact_periods are written as
+    // bounds so that the generic plan keeps to the (fact_kind, account_id) index: the GiST index
+    // on validity matches most of the table at any moment.
+    name: 'govgraph-entity-access-at',
+    text: `WITH e AS (
+       SELECT f.payload, lower(f.validity) AS valid_from, upper(f.validity) AS valid_to,
+              (SELECT jsonb_object_agg(x.tag_key, x.tag_value)
+                 FROM (SELECT DISTINCT ON (c.tag_key) c.tag_key, c.tag_value
+                         FROM resources r JOIN resource_tag_changes c ON c.resource_id = r.id
+                        WHERE r.arn = f.payload->>'arn' AND c.changed_at <= $3
+                        ORDER BY c.tag_key, c.changed_at DESC, c.id DESC) x
+                WHERE x.tag_value IS NOT NULL) AS tags
+         FROM iam_fact_periods f
+        WHERE f.fact_kind = 'ENTITY' AND f.account_id = $1 AND f.fact_key = $2
+          AND lower(f.validity) <= $3::timestamptz AND (upper(f.validity) IS NULL OR upper(f.validity) > $3::timestamptz)
+        LIMIT 1
+     )
+     SELECT e.payload AS e_payload, e.valid_from AS e_valid_from, e.valid_to AS e_valid_to, e.tags AS e_tags, x.*
+       FROM e LEFT JOIN LATERAL (
+         SELECT ${COLUMNS}, COALESCE(mv.found, iv.found, false) AS has_version, COALESCE(mv.version, iv.version) AS document_version,
+                ${KEY_PARTS.map((c, i) => `${c} AS k${i}`).join(', ')}
+           FROM policy_grants g
+           CROSS JOIN LATERAL (SELECT strpos(g.statement::text, '\${') > 0 AS has_variables,
+                                      CASE WHEN g.kind IN ('INLINE', 'GROUP_INLINE') THEN ${ENTITY_OF_ATTACHED} || '/' || g.policy_name END AS inline_key) k
+           LEFT JOIN LATERAL (
+             SELECT true AS found, v.document->>'Version' AS version FROM iam_policy_versions v
+              WHERE k.has_variables AND g.policy_arn IS NOT NULL
+                AND v.account_id = g.account_id AND v.policy_arn = g.policy_arn AND v.version_id = g.version_id
+              ORDER BY v.created_at DESC NULLS LAST LIMIT 1
+           ) mv ON true
+           LEFT JOIN LATERAL (
+             SELECT true AS found, f.payload->'document'->>'Version' AS version FROM iam_fact_periods f
+              WHERE k.has_variables AND k.inline_key IS NOT NULL
+                AND f.fact_kind = 'INLINE_POLICY' AND f.account_id = g.account_id AND f.fact_key = k.inline_key
+                AND lower(f.validity) <= $3::timestamptz AND (upper(f.validity) IS NULL OR upper(f.validity) > $3::timestamptz)
+              LIMIT 1
+           ) iv ON true
+          WHERE g.principal_arn = e.payload->>'arn' AND g.account_id = $1 AND g.validity @> $3::timestamptz
+       ) x ON true
+      ORDER BY x.k0, x.k1, x.k2, x.k3, x.k4, x.k5, x.k6`,
+    values: [accountId, entityKey, at],
+  });
+  if (rows.length === 0) return { entity: null, grants: [] };
+  const e = rows[0];
+  const entity: EntityAt = {
+    arn: e.e_payload.arn,
+    id: e.e_payload.id ?? null,
+    path: e.e_payload.path ?? null,
+    createDate: e.e_payload.createDate ?? null,
+    validFrom: e.e_valid_from,
+    validTo: e.e_valid_to,
+    tags: e.e_tags ?? {},
+  };
+  const grants = rows
+    .filter((r) => r.principal_arn !== null && r.principal_arn !== undefined)
+    .map((r) => ({ ...toGrant(r as GrantDbRow), documentVersion: r.has_version ? (r.document_version ?? '2008-10-17') : undefined }));
+  return { entity, grants };
+}
