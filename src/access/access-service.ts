@@ -31,11 +31,10 @@ import {
 } from '../domain/iam';
 import { grantsForPrincipals, iamPrincipalsAt, type IamPrincipalAt, type PolicyGrantRow } from '../iam/grants-read';
 import { InvalidInputError, NotFoundError, truncate } from '../read/errors';
-import { countGrants, grantsAfter, serviceGrantsAt, toGrantPage, type GrantListFilter, type GrantPageRequest, type KeyedGrant, type VersionedGrant } from '../read/grants';
+import { countGrants, grantsAfter, serviceGrantsAt, toGrantPage, type GrantListFilter, type GrantPageRequest, type KeyedGrant } from '../read/grants';
 import type { Page } from '../read/pagination';
 import {
   checkPrincipalArn,
-  documentVersions,
   iamArnOf,
   notFoundAt,
   principalAccessAt,
@@ -44,7 +43,7 @@ import {
   type ResolvedPrincipal,
   type ResourceTagsAt,
 } from './facts';
-import { callerPolicy, conditionTests, IDENTITY_KINDS, splitGrants, StatementNormalizer } from './policies';
+import { callerPolicy, conditionTests, IDENTITY_KINDS, splitGrants, StatementNormalizer, versionOf } from './policies';
 
 /** A condition context entry the caller supplies: it overrides what govgraph derives. */
 export interface ContextEntry {
@@ -343,7 +342,7 @@ export async function simulateAccess(pool: Pool, input: SimulateInput): Promise<
     q.resourceArn === '*' ? [null] : resourceTagsAt(pool, [{ arn: q.resourceArn, at: q.at, excludeEventId: input.beforeEventId }]),
   ]);
   if (!principal) throw await notFoundAt(pool, key, q.at);
-  const normalizer = new StatementNormalizer((g) => (g as VersionedGrant).documentVersion);
+  const normalizer = new StatementNormalizer();
   const resource = tags ? { arn: q.resourceArn, ...tags } : null;
   return evaluate(principal, q, resource, splitGrants(normalizer, grants), extra, input.requestTags);
 }
@@ -410,8 +409,7 @@ export async function whoCan(pool: Pool, input: WhoCanInput): Promise<Grantee[]>
     if (list) list.push(g);
     else boundariesOf.set(g.principalArn, [g]);
   }
-  const inPlay = arns.flatMap((arn) => [...(byPrincipal.get(arn) ?? []), ...(boundariesOf.get(arn) ?? [])]);
-  const normalizer = new StatementNormalizer(await documentVersions(pool, inPlay, q.at));
+  const normalizer = new StatementNormalizer();
   const resource = tags ? { arn: q.resourceArn, ...tags } : null;
   const out: Grantee[] = [];
   for (const p of principals) {
@@ -476,24 +474,18 @@ async function matching(pool: Pool, rows: KeyedGrant[], at: Date, action: string
   if (!resourceArn) return kept;
   const needContext = kept.filter((g) => hasVariable(g.statement));
   const contexts = new Map<string, RequestContext>();
-  let versionOf: (g: PolicyGrantRow) => string | undefined = () => undefined;
   if (needContext.length > 0) {
     const arns = [...new Set(needContext.map((g) => g.principalArn))];
-    const [principals, [tags], versions] = await Promise.all([
+    const [principals, [tags]] = await Promise.all([
       iamPrincipalsAt(pool, at, { arns }),
       resourceArn === '*' ? [null] : resourceTagsAt(pool, [{ arn: resourceArn, at }]),
-      documentVersions(pool, needContext, at),
     ]);
-    versionOf = versions;
     for (const p of principals) {
       const facts = factsFor(withSession(p, null), { action: action ?? '*:*', resourceArn, at, extra: {}, callerKeys: [] }, tags ? { arn: resourceArn, ...tags } : null);
       contexts.set(p.arn, buildAuthorizationRequest(facts).context);
     }
   }
-  kept = kept.filter((g) => {
-    const version = versionOf(g);
-    return coversResource(g.statement, resourceArn, contexts.get(g.principalArn) ?? {}, version === undefined || version === '2012-10-17');
-  });
+  kept = kept.filter((g) => coversResource(g.statement, resourceArn, contexts.get(g.principalArn) ?? {}, versionOf(g) === '2012-10-17'));
   return kept;
 }
 

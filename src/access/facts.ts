@@ -1,15 +1,12 @@
 /**
- * What the access service reads besides grants: which IAM principal a key names at a moment,
- * resource tags as they stood then (the tag history), and the Version of the documents grants come
- * from (policy variables are substituted only under 2012-10-17). Plain SQL, batched.
+ * What the access service reads besides grants: which IAM principal a key names at a moment, and
+ * resource tags as they stood then (the tag history). Plain SQL, batched.
  */
 import type { Pool } from 'pg';
 import { parseArn } from '../domain/aws/arn';
-import { DEFAULT_POLICY_VERSION } from '../domain/iam';
-import type { IamPrincipalAt, PolicyGrantRow } from '../iam/grants-read';
+import type { IamPrincipalAt } from '../iam/grants-read';
 import { InvalidInputError, NotFoundError, truncate } from '../read/errors';
-import { entityAccessAt, type VersionedGrant } from '../read/grants';
-import type { DocumentVersions } from './policies';
+import { entityAccessAt, type KeyedGrant } from '../read/grants';
 
 const SESSION_ARN = /^arn:([\w-]+):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/;
 
@@ -88,7 +85,7 @@ export async function notFoundAt(pool: Pool, key: PrincipalKey, at: Date, argume
  * The IAM user or role a key names as it stood at `at` (its tags then) and its grants then, by the
  * store's entity key: a session ARN finds its role whatever the role's path. Principal null when none.
  */
-export async function principalAccessAt(pool: Pool, key: PrincipalKey, at: Date): Promise<{ principal: ResolvedPrincipal | null; grants: VersionedGrant[] }> {
+export async function principalAccessAt(pool: Pool, key: PrincipalKey, at: Date): Promise<{ principal: ResolvedPrincipal | null; grants: KeyedGrant[] }> {
   const { entity, grants } = await entityAccessAt(pool, key.accountId, key.entityKey, at);
   if (!entity) return { principal: null, grants: [] };
   return {
@@ -139,71 +136,4 @@ export async function resourceTagsAt(pool: Pool, requests: { arn: string; at: Da
   const out: ResourceTagsAt[] = requests.map(() => ({ known: false, tags: {} }));
   for (const r of rows) out[Number(r.ord) - 1] = { known: r.known, tags: r.tags ?? {} };
   return out;
-}
-
-/** `user/name`, `role/name` or `group/name` of an IAM ARN (the store's entity key; paths dropped). */
-function entityKeyOf(arn: string | null | undefined): string | null {
-  const parsed = parseArn(arn);
-  if (!parsed || parsed.service !== 'iam' || !parsed.resourceType || !parsed.resourceName) return null;
-  return `${parsed.resourceType}/${parsed.resourceName}`;
-}
-
-const inlineKey = (g: PolicyGrantRow) => {
-  const entity = entityKeyOf(g.source.attachedToArn);
-  return entity && g.source.policyName ? `${entity}/${g.source.policyName}` : null;
-};
-
-/** Whether any string in a statement holds `${`: the Version decides only how policy variables read. */
-export function hasPolicyVariable(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('${');
-  if (Array.isArray(value)) return value.some(hasPolicyVariable);
-  if (value !== null && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('${') || hasPolicyVariable(v));
-  return false;
-}
-
-/**
- * The `Version` of the documents of grants whose statements use policy variables (managed policy
- * versions, inline policies valid at `at`), in at most two statements: the Version decides only
- * whether `${…}` is substituted. A document without one is 2008-10-17, as AWS reads it; any other
- * grant, or one whose document cannot be found, is left to the engine's default (2012-10-17).
- */
-export async function documentVersions(pool: Pool, grants: PolicyGrantRow[], at: Date): Promise<DocumentVersions> {
-  const managed = new Map<string, [string, string, string]>();
-  const inline = new Map<string, [string, string]>();
-  for (const g of grants) {
-    if (g.source.kind === 'TRUST_POLICY' || !hasPolicyVariable(g.statement)) continue;
-    if (g.source.policyArn && g.source.versionId) managed.set(`${g.accountId} ${g.source.policyArn} ${g.source.versionId}`, [g.accountId, g.source.policyArn, g.source.versionId]);
-    else {
-      const key = inlineKey(g);
-      if (key) inline.set(`${g.accountId} ${key}`, [g.accountId, key]);
-    }
-  }
-  const versions = new Map<string, string>();
-  if (managed.size === 0 && inline.size === 0) return () => undefined;
-  const [m, i] = await Promise.all([
-    managed.size === 0
-      ? { rows: [] }
-      : pool.query<{ key: string; version: string | null }>({
-          text: `SELECT DISTINCT ON (v.account_id, v.policy_arn, v.version_id) v.account_id || ' ' || v.policy_arn || ' ' || v.version_id AS key, v.document->>'Version' AS version
-             FROM unnest($1::text[], $2::text[], $3::text[]) AS q(account_id, policy_arn, version_id)
-             JOIN iam_policy_versions v USING (account_id, policy_arn, version_id)
-            ORDER BY v.account_id, v.policy_arn, v.version_id, v.created_at DESC NULLS LAST`,
-          values: [[...managed.values()].map((x) => x[0]), [...managed.values()].map((x) => x[1]), [...managed.values()].map((x) => x[2])],
-        }),
-    inline.size === 0
-      ? { rows: [] }
-      : pool.query<{ key: string; version: string | null }>({
-          text: `SELECT f.account_id || ' ' || f.fact_key AS key, f.payload->'document'->>'Version' AS version
-             FROM unnest($1::text[], $2::text[]) AS q(account_id, fact_key)
-             JOIN iam_fact_periods f ON f.fact_kind = 'INLINE_POLICY' AND f.account_id = q.account_id AND f.fact_key = q.fact_key
-            WHERE f.validity @> $3::timestamptz`,
-          values: [[...inline.values()].map((x) => x[0]), [...inline.values()].map((x) => x[1]), at],
-        }),
-  ]);
-  for (const r of [...m.rows, ...i.rows]) versions.set(r.key, r.version ?? DEFAULT_POLICY_VERSION);
-  return (g) => {
-    if (g.source.policyArn && g.source.versionId) return versions.get(`${g.accountId} ${g.source.policyArn} ${g.source.versionId}`);
-    const key = inlineKey(g);
-    return key ? versions.get(`${g.accountId} ${key}`) : undefined;
-  };
 }

@@ -5,6 +5,7 @@
  * same group policy), so the engine compiles each once however many principals `whoCan` weighs.
  */
 import {
+  DEFAULT_POLICY_VERSION,
   evaluateConditionBlock,
   normalizeStatement,
   parseConditionOperator,
@@ -45,8 +46,8 @@ function sharedKey(grant: PolicyGrantRow): string {
   return '';
 }
 
-/** Where a document's Version is looked up: see documentVersions in facts.ts. */
-export type DocumentVersions = (grant: PolicyGrantRow) => string | undefined;
+/** The Version the engine reads a grant's statement under: its document's, else AWS's default (2008-10-17). */
+export const versionOf = (grant: PolicyGrantRow): string => grant.documentVersion ?? DEFAULT_POLICY_VERSION;
 
 /**
  * Normalises grants into statements, once each: a statement shared by many principals is one
@@ -57,13 +58,11 @@ export class StatementNormalizer {
   /** statements read once for many grants (serviceGrantsAt parses each distinct text once) */
   private readonly sameObject = new WeakMap<object, Map<string, PolicyStatement>>();
 
-  constructor(private readonly versionOf: DocumentVersions = () => undefined) {}
-
   statementOf(grant: PolicyGrantRow): PolicyStatement {
     const key = sharedKey(grant);
-    const version = this.versionOf(grant);
+    const version = versionOf(grant);
     const byObject = key ? undefined : this.sameObject.get(grant.statement);
-    const objectKey = `${version ?? ''} ${grant.statementIndex}`;
+    const objectKey = `${version} ${grant.statementIndex}`;
     const cached = key ? this.shared.get(key) : byObject?.get(objectKey);
     if (cached) return cached;
     let statement: PolicyStatement;

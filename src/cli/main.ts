@@ -16,6 +16,7 @@ import { runDemo } from '../demo/run-demo';
 import { buildComplianceReport, parseReportTime, REPORT_FORMATS, renderReport, ReportFormat } from '../report';
 import { serve } from '../server/serve';
 import { runWorkers } from '../workers/run-workers';
+import { parseContextOption, runGrants, runSimulate, runWhoCan } from './access';
 import { progressReporter } from './progress';
 
 /**
@@ -149,6 +150,56 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`report: wrote ${opts.out} (${opts.format}, ${report.totals.total} violations)\n`);
     });
 
+  const contextOption = new Option('--context <key=value[,value]>', 'a condition context entry the request carries, over what govgraph derives (repeatable; `key=` for no value); a key left out is absent')
+    .argParser((v: string, previous: string[] | undefined) => [...(previous ?? []), v]);
+  const atOption = (what: string) => new Option('--at <time>', `${what} as of this moment (ISO 8601; default now)`);
+
+  program
+    .command('simulate')
+    .description("can this principal call this action (on this resource)? Prints the decision, the statements that decided it and why; exits 0 whatever the decision")
+    .argument('<principal-arn>', 'an IAM user or role ARN, or an assumed-role session ARN (evaluated as its role)')
+    .argument('<action>', 'service:Action, e.g. sagemaker:DeleteExperiment')
+    .argument('[resource-arn]', 'the resource (default *)')
+    .addOption(contextOption)
+    .addOption(atOption('policies, memberships and tags'))
+    .option('--json', 'print only the Decision as one JSON object (as GraphQL `simulate` gives it)')
+    .action(async (principalArn: string, action: string, resourceArn: string | undefined, opts: { context?: string[]; at?: string; json?: boolean }) => {
+      const config = loadConfig();
+      const o = accessOptions(opts);
+      const out = await withPool(config, (pool) => runSimulate(pool, principalArn, action, resourceArn, o));
+      process.stdout.write(out);
+    });
+
+  program
+    .command('who-can')
+    .description('the IAM users and roles allowed this action (on this resource), one line each with the statements that allow it')
+    .argument('<action>', 'service:Action, e.g. sagemaker:CreateTrainingJob')
+    .argument('[resource-arn]', 'the resource (default *); only its own account\'s principals can be allowed')
+    .addOption(contextOption)
+    .addOption(atOption('policies, memberships and tags'))
+    .option('--account <id>', "only this account's principals")
+    .option('--json', 'print only one JSON array of {principalArn, decision} (as GraphQL `whoCan` gives it)')
+    .action(async (action: string, resourceArn: string | undefined, opts: { context?: string[]; at?: string; account?: string; json?: boolean }) => {
+      const config = loadConfig();
+      const o = { ...accessOptions(opts), accountId: opts.account };
+      const { out, none } = await withPool(config, (pool) => runWhoCan(pool, action, resourceArn, o));
+      process.stdout.write(out);
+      if (none) process.stderr.write(`govgraph: ${none}\n`);
+    });
+
+  program
+    .command('grants')
+    .description("the policy statements reaching this IAM user or role at a moment: kind, policy, version, Sid, effect, actions, resources, conditions")
+    .argument('<principal-arn>', 'an IAM user or role ARN, or an assumed-role session ARN (its role)')
+    .addOption(atOption('grants valid'))
+    .option('--json', 'print only one JSON array of grants (as GraphQL `policyGrants` gives them)')
+    .action(async (principalArn: string, opts: { at?: string; json?: boolean }) => {
+      const config = loadConfig();
+      const o = accessOptions(opts);
+      const out = await withPool(config, (pool) => runGrants(pool, principalArn, o));
+      process.stdout.write(out);
+    });
+
   program
     .command('demo')
     .description("ingest the demo story (two teams, guard rails, ABAC), start the API and print three example queries with their answers")
@@ -186,6 +237,14 @@ function parseTime(text: string, flag: string): Date {
   const d = new Date(text);
   if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(d.getTime())) throw new Error(`${flag} "${text}" is not an ISO 8601 date or time`);
   return d;
+}
+
+function accessOptions(opts: { context?: string[]; at?: string; json?: boolean }) {
+  return {
+    context: (opts.context ?? []).map(parseContextOption),
+    at: opts.at !== undefined ? parseTime(opts.at, '--at') : new Date(),
+    json: opts.json === true,
+  };
 }
 
 async function withPool<T>(config: Config, fn: (pool: import('pg').Pool) => Promise<T>): Promise<T> {

@@ -5,7 +5,8 @@ import { matchesPrincipalPattern } from '../domain/rules/principal-patterns';
 import { rulesReading } from '../domain/rules/reads';
 import type { Finding, Rule, RuleConfig, RuleContext, RuleEvent, Severity } from '../domain/rules/types';
 import type { PreparedEvent } from '../ingest/cloudtrail-load';
-import { iamContextOptions, iamContexts, iamSnapshotsIn, iamSnapshotStoredEvent, type IamSnapshotRef } from './iam-context';
+import { iamContextOptions, iamContexts, iamSnapshotsIn, iamSnapshotStoredEvent, TRAINING_RULE_ID, type IamSnapshotRef } from './iam-context';
+import { accountsWithIamChanges, resolveNoLongerAllowed } from './iam-resolution';
 import type { Suppression } from './rules-config';
 
 /**
@@ -33,7 +34,7 @@ export interface EvaluationCounts {
   findings: number;
   /** violations no longer reported by the rules (after a rule or configuration change) */
   withdrawn: number;
-  /** violations resolved because their resource was deleted */
+  /** violations resolved because their resource was deleted, or their principal lost the permission they report */
   resolved: number;
 }
 
@@ -432,7 +433,9 @@ async function evaluateStoredEvents(
       await client.query('BEGIN');
       opened = await upsertViolations(client, rows, opts.suppressions ?? []);
       const withdrawn = withdrawStale ? await withdrawUnreported(client, stored.map((e) => e.event_id), rows) : 0;
-      const resolved = await resolveDeletedResources(client, [...new Set(rows.map((r) => r.resourceArn).concat(stored.flatMap((e) => e.resource_arns)))]);
+      // principals no longer allowed to train without a VPC (src/compliance/iam-resolution.ts)
+      const noLongerAllowed = trainingRuleEnabled(opts) ? await resolveNoLongerAllowed(client, accountsWithIamChanges(stored), opts.teamTagKey) : 0;
+      const resolved = noLongerAllowed + await resolveDeletedResources(client, [...new Set(rows.map((r) => r.resourceArn).concat(stored.flatMap((e) => e.resource_arns)))]);
       await client.query('COMMIT');
       counts = { events: stored.length, findings: rows.length, withdrawn, resolved };
     } catch (err) {
@@ -446,6 +449,8 @@ async function evaluateStoredEvents(
   if (opened.length > 0 && opts.onOpened) await opts.onOpened(opened);
   return counts;
 }
+
+const trainingRuleEnabled = (opts: EvaluationOptions) => opts.rules.some((r) => r.id === TRAINING_RULE_ID) && !opts.config.disabledRules.includes(TRAINING_RULE_ID);
 
 /** The configured suppression covering this violation, if one is in force (until after now). */
 export function suppressionFor(row: ViolationRow, suppressions: Suppression[], now = new Date()): Suppression | null {

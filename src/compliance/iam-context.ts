@@ -40,7 +40,7 @@ import type {
   RuleIamContext,
 } from '../domain/rules/types';
 import { attachmentKey, entityKey, inlinePolicyKey, membershipKey } from '../iam/facts';
-import type { PolicyGrantRow } from '../iam/grants-read';
+import { GRANT_COLUMNS, toGrantRow, type GrantDbRow, type PolicyGrantRow } from '../iam/grants-read';
 import type { StoredEvent } from './evaluate';
 
 type Queryable = Pick<PoolClient, 'query'>;
@@ -343,33 +343,13 @@ async function targetStates(client: Queryable, jobs: Job[]): Promise<{ states: M
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-interface PrincipalAt {
+export interface PrincipalAt {
   arn: string;
   type: 'IAM_USER' | 'ROLE';
   accountId: string;
   name: string;
   awsPrincipalId: string | null;
   tags: Record<string, string>;
-}
-
-interface GrantDbRow {
-  id: number;
-  principal_arn: string;
-  principal_type: 'IAM_USER' | 'ROLE';
-  account_id: string;
-  kind: PolicyGrantRow['source']['kind'];
-  policy_arn: string | null;
-  policy_name: string | null;
-  version_id: string | null;
-  via_group_arn: string | null;
-  attached_to_arn: string;
-  statement: Record<string, unknown>;
-  statement_index: number;
-  sid: string | null;
-  effect: 'Allow' | 'Deny';
-  valid_from: Date;
-  valid_to: Date | null;
-  doc_version: string | null;
 }
 
 /**
@@ -431,7 +411,7 @@ async function affectedPrincipals(client: Queryable, jobs: Job[], entityArns: Ma
   return new Map([...out].map(([k, v]) => [k, { arns: [...v.arns].sort(), ...(v.reach ? { reach: v.reach } : {}) }]));
 }
 
-interface Moment {
+export interface Moment {
   id: number;
   arn: string;
   at: Date;
@@ -439,7 +419,7 @@ interface Moment {
 }
 
 /** Users and roles as they stood at each moment, with their tags then (tag history). One statement. */
-async function principalsAt(client: Queryable, moments: Moment[]): Promise<Map<number, PrincipalAt>> {
+export async function principalsAt(client: Queryable, moments: Moment[]): Promise<Map<number, PrincipalAt>> {
   const out = new Map<number, PrincipalAt>();
   if (moments.length === 0) return out;
   const { rows } = await client.query<{ id: number; account_id: string; fact_key: string; payload: { arn: string; id?: string | null }; tags: Record<string, string> }>(
@@ -474,58 +454,27 @@ async function principalsAt(client: Queryable, moments: Moment[]): Promise<Map<n
   return out;
 }
 
-/**
- * The identity grants and boundaries of each principal at each moment, with the Version of the
- * document each comes from (variables are substituted only under 2012-10-17), chosen as the access
- * service chooses it. One statement.
- */
-async function grantsAt(client: Queryable, moments: Moment[]): Promise<{ grants: Map<number, PolicyGrantRow[]>; versions: WeakMap<PolicyGrantRow, string> }> {
+/** The identity grants and boundaries of each principal at each moment (each with its document's Version). One statement. */
+export async function grantsAt(client: Queryable, moments: Moment[]): Promise<Map<number, PolicyGrantRow[]>> {
   const grants = new Map<number, PolicyGrantRow[]>();
-  const versions = new WeakMap<PolicyGrantRow, string>();
-  if (moments.length === 0) return { grants, versions };
-  const { rows } = await client.query<GrantDbRow>(
+  if (moments.length === 0) return grants;
+  const { rows } = await client.query<GrantDbRow & { id: number }>(
     `WITH q AS (
        SELECT u.*, CASE WHEN u.before THEN u.at - interval '1 microsecond' ELSE u.at END AS t
          FROM unnest($1::int[], $2::text[], $3::timestamptz[], $4::bool[]) AS u(id, arn, at, before)
      )
-     SELECT q.id, g.principal_arn, g.principal_type, g.account_id, g.kind, g.policy_arn, g.policy_name, g.version_id, g.via_group_arn,
-            g.attached_to_arn, g.statement, g.statement_index, g.sid, g.effect, lower(g.validity) AS valid_from, upper(g.validity) AS valid_to,
-            CASE WHEN g.policy_arn IS NOT NULL THEN mv.version ELSE iv.version END AS doc_version
+     SELECT q.id, ${GRANT_COLUMNS}
        FROM q
        JOIN policy_grants g ON g.principal_arn = q.arn AND g.validity @> q.t AND g.kind <> 'TRUST_POLICY'
-       LEFT JOIN LATERAL (
-         SELECT COALESCE(v.document->>'Version', '2008-10-17') AS version FROM iam_policy_versions v
-          WHERE v.account_id = g.account_id AND v.policy_arn = g.policy_arn AND v.version_id = g.version_id
-          ORDER BY v.created_at DESC NULLS LAST LIMIT 1
-       ) mv ON g.policy_arn IS NOT NULL
-       LEFT JOIN LATERAL (
-         SELECT COALESCE(f.payload->'document'->>'Version', '2008-10-17') AS version FROM iam_fact_periods f
-          WHERE f.account_id = g.account_id AND f.fact_kind = 'INLINE_POLICY' AND f.validity @> q.t
-            AND f.fact_key = split_part(split_part(g.attached_to_arn, ':', 6), '/', 1) || '/' || regexp_replace(g.attached_to_arn, '^.*/', '') || '/' || g.policy_name
-          LIMIT 1
-       ) iv ON g.policy_arn IS NULL
       ORDER BY q.id, g.kind, g.policy_arn NULLS FIRST, g.policy_name, g.via_group_arn NULLS FIRST, g.statement_index, lower(g.validity)`,
     [moments.map((m) => m.id), moments.map((m) => m.arn), moments.map((m) => m.at), moments.map((m) => m.before)],
   );
   for (const r of rows) {
-    const grant: PolicyGrantRow = {
-      principalArn: r.principal_arn,
-      principalType: r.principal_type,
-      accountId: r.account_id,
-      source: { kind: r.kind, policyArn: r.policy_arn, policyName: r.policy_name, versionId: r.version_id, viaGroupArn: r.via_group_arn, attachedToArn: r.attached_to_arn },
-      statement: r.statement,
-      statementIndex: r.statement_index,
-      sid: r.sid,
-      effect: r.effect,
-      validFrom: r.valid_from,
-      validTo: r.valid_to,
-    };
-    if (r.doc_version !== null) versions.set(grant, r.doc_version);
     const list = grants.get(r.id) ?? [];
-    list.push(grant);
+    list.push(toGrantRow(r));
     grants.set(r.id, list);
   }
-  return { grants, versions };
+  return grants;
 }
 
 function toDeciding(s: SourcedStatement): IamDecidingStatement {
@@ -547,7 +496,7 @@ function toDeciding(s: SourcedStatement): IamDecidingStatement {
  * `sagemaker:CreateTrainingJob` on any training job of the account, with the VPC keys absent:
  * untagged, and (when the principal has a team) tagged with its own team as seed 05's ABAC asks.
  */
-function trainingAttempts(p: PrincipalAt, grants: PolicyGrantRow[], normalizer: StatementNormalizer, at: Date, teamTagKey: string): IamAccessAttempt[] {
+export function trainingAttempts(p: PrincipalAt, grants: PolicyGrantRow[], normalizer: StatementNormalizer, at: Date, teamTagKey: string): IamAccessAttempt[] {
   const { identity, boundaries } = splitGrants(normalizer, grants);
   const team = p.tags[teamTagKey];
   const tagSets: Record<string, string>[] = [{}, ...(team ? [{ [teamTagKey]: team }] : [])];
@@ -594,13 +543,13 @@ async function simulations(
       }
     }
   }
-  const [principals, { grants, versions }] = await Promise.all([principalsAt(client, moments), grantsAt(client, moments)]);
+  const [principals, grants] = await Promise.all([principalsAt(client, moments), grantsAt(client, moments)]);
   // statements are shared by the principals of one moment (the same group's inline policy may differ between moments)
   const normalizers = new Map<string, StatementNormalizer>();
   const normalizerFor = (m: Moment) => {
     const key = `${m.at.getTime()}|${m.before}`;
     let n = normalizers.get(key);
-    if (!n) normalizers.set(key, (n = new StatementNormalizer((g) => versions.get(g))));
+    if (!n) normalizers.set(key, (n = new StatementNormalizer()));
     return n;
   };
   const attemptsAt = (m: Moment | undefined): IamAccessAttempt[] | null => {

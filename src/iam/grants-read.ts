@@ -17,12 +17,18 @@ export interface PolicyGrantRow {
   statementIndex: number;
   sid: string | null;
   effect: Effect;
+  /**
+   * the `Version` of the document the statement comes from, as written; null when it has none
+   * (AWS then reads it as 2008-10-17, and substitutes no `${…}` policy variables)
+   */
+  documentVersion: string | null;
   validFrom: Date;
   /** null: still valid */
   validTo: Date | null;
 }
 
-interface GrantDbRow {
+/** A policy_grants row as GRANT_COLUMNS selects it (alias `g`). */
+export interface GrantDbRow {
   principal_arn: string;
   principal_type: 'IAM_USER' | 'ROLE';
   account_id: string;
@@ -36,18 +42,23 @@ interface GrantDbRow {
   statement_index: number;
   sid: string | null;
   effect: Effect;
+  document_version: string | null;
   valid_from: Date;
   valid_to: Date | null;
 }
 
-const GRANT_COLUMNS = `g.principal_arn, g.principal_type, g.account_id, g.kind, g.policy_arn, g.policy_name, g.version_id,
-  g.via_group_arn, g.attached_to_arn, g.statement, g.statement_index, g.sid, g.effect,
+/** The select list of a GrantDbRow from `policy_grants g`; `statement` may be given as another expression (`g.statement::text AS statement_text`). */
+export const grantColumns = (statement = 'g.statement') => `g.principal_arn, g.principal_type, g.account_id, g.kind, g.policy_arn, g.policy_name, g.version_id,
+  g.via_group_arn, g.attached_to_arn, ${statement}, g.statement_index, g.sid, g.effect, g.document_version,
   lower(g.validity) AS valid_from, upper(g.validity) AS valid_to`;
+
+export const GRANT_COLUMNS = grantColumns();
 
 // Deterministic order: a principal's grants by where they come from, then by statement.
 const GRANT_ORDER = 'g.principal_arn, g.kind, g.policy_arn NULLS FIRST, g.policy_name, g.via_group_arn NULLS FIRST, g.statement_index, lower(g.validity)';
 
-function toGrant(r: GrantDbRow): PolicyGrantRow {
+/** A row of GRANT_COLUMNS → the grant. */
+export function toGrantRow(r: GrantDbRow): PolicyGrantRow {
   return {
     principalArn: r.principal_arn,
     principalType: r.principal_type,
@@ -64,6 +75,7 @@ function toGrant(r: GrantDbRow): PolicyGrantRow {
     statementIndex: r.statement_index,
     sid: r.sid,
     effect: r.effect,
+    documentVersion: r.document_version,
     validFrom: r.valid_from,
     validTo: r.valid_to,
   };
@@ -98,7 +110,7 @@ export async function grantsForPrincipals(pool: Pool, principalArns: string[], a
       ORDER BY ${GRANT_ORDER}`,
     params,
   );
-  return rows.map(toGrant);
+  return rows.map(toGrantRow);
 }
 
 /**
@@ -113,7 +125,7 @@ export async function grantsForService(pool: Pool, service: string, at: Date, fi
       ORDER BY ${GRANT_ORDER}`,
     params,
   );
-  return rows.map(toGrant);
+  return rows.map(toGrantRow);
 }
 
 /** Every period of every grant of one principal, oldest first: how its access changed over time. */
@@ -122,7 +134,7 @@ export async function grantHistory(pool: Pool, principalArn: string): Promise<Po
     `SELECT ${GRANT_COLUMNS} FROM policy_grants g WHERE g.principal_arn = $1 ORDER BY lower(g.validity), ${GRANT_ORDER}`,
     [principalArn],
   );
-  return rows.map(toGrant);
+  return rows.map(toGrantRow);
 }
 
 /** An IAM user or role as it stood at a moment. */

@@ -32,19 +32,6 @@ export interface IamSnapshotCounts {
 
 export const emptyIamSnapshotCounts = (): IamSnapshotCounts => ({ users: 0, groups: 0, roles: 0, policies: 0, grants: 0, rejected: 0, snapshots: 0, duplicates: 0 });
 
-export function addIamSnapshotCounts(a: IamSnapshotCounts, b: IamSnapshotCounts): IamSnapshotCounts {
-  return {
-    users: a.users + b.users,
-    groups: a.groups + b.groups,
-    roles: a.roles + b.roles,
-    policies: a.policies + b.policies,
-    grants: a.grants + b.grants,
-    rejected: a.rejected + b.rejected,
-    snapshots: a.snapshots + b.snapshots,
-    duplicates: a.duplicates + b.duplicates,
-  };
-}
-
 export interface IamSnapshotContext {
   /** when the listing was taken */
   at: Date;

@@ -41,14 +41,11 @@ export interface CloudTrailCounts {
 
 export const emptyCloudTrailCounts = (): CloudTrailCounts => ({ read: 0, stored: 0, duplicates: 0, conflicts: 0, rejected: 0 });
 
-export function addCounts(a: CloudTrailCounts, b: CloudTrailCounts): CloudTrailCounts {
-  return {
-    read: a.read + b.read,
-    stored: a.stored + b.stored,
-    duplicates: a.duplicates + b.duplicates,
-    conflicts: a.conflicts + b.conflicts,
-    rejected: a.rejected + b.rejected,
-  };
+/** Two loads' counts added up, key by key (CloudTrailCounts, IamSnapshotCounts…). */
+export function addCounts<T extends { [K in keyof T]: number }>(a: T, b: T): T {
+  const sum = { ...a };
+  for (const key of Object.keys(a) as (keyof T)[]) sum[key] = (a[key] + b[key]) as T[keyof T];
+  return sum;
 }
 
 export interface LoadContext {

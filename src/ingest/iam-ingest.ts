@@ -2,7 +2,8 @@ import type { Pool } from 'pg';
 import { evaluateIamSnapshots, type EvaluationOptions } from '../compliance/evaluate';
 import type { RejectedRecord } from '../domain/cloudtrail/types';
 import { transformAuthorizationDetails } from '../iam/authorization-details';
-import { addIamSnapshotCounts, emptyIamSnapshotCounts, IamSnapshotCounts, loadAuthorizationSnapshot } from '../iam/store';
+import { emptyIamSnapshotCounts, IamSnapshotCounts, loadAuthorizationSnapshot } from '../iam/store';
+import { addCounts } from './cloudtrail-load';
 import { readIamListingFiles } from './iam-files';
 import { checkPathsReadable } from './ingest-files';
 import { inTransaction } from './inventory-load';
@@ -55,7 +56,7 @@ export async function ingestIamPaths(pool: Pool, paths: string[], opts: IamInges
         await finishIngestionRun(pool, listingRun, { status: 'failed', complete: false, counts: {}, error: (err as Error).message }).catch(() => undefined);
         throw err;
       }
-      totals = addIamSnapshotCounts(totals, counts);
+      totals = addCounts(totals, counts);
       opts.onProgress?.(totals);
     }
     if (rejected.length > 0) {

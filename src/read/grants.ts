@@ -6,7 +6,7 @@
  */
 import type { Pool } from 'pg';
 import type { Effect, PolicyKind } from '../domain/iam/types';
-import type { PolicyGrantRow } from '../iam/grants-read';
+import { GRANT_COLUMNS, grantColumns, toGrantRow, type GrantDbRow, type PolicyGrantRow } from '../iam/grants-read';
 import { InvalidInputError } from './errors';
 import type { Page } from './pagination';
 import { Params, type Queryable, whereClause } from './sql';
@@ -28,53 +28,17 @@ export interface KeyedGrant extends PolicyGrantRow {
   key: GrantKey;
 }
 
-interface GrantDbRow {
-  principal_arn: string;
-  principal_type: 'IAM_USER' | 'ROLE';
-  account_id: string;
-  kind: PolicyKind;
-  policy_arn: string | null;
-  policy_name: string | null;
-  version_id: string | null;
-  via_group_arn: string | null;
-  attached_to_arn: string;
-  statement: Record<string, unknown>;
-  statement_index: number;
-  sid: string | null;
-  effect: Effect;
-  valid_from: Date;
-  valid_to: Date | null;
-  valid_from_text: string;
-}
-
 // The sort key, NULLs folded to '' so that a row comparison (keyset) and ORDER BY agree.
 const KEY_PARTS = ['g.principal_arn', 'g.kind', "COALESCE(g.policy_arn, '')", "COALESCE(g.policy_name, '')", "COALESCE(g.via_group_arn, '')", 'g.statement_index', 'lower(g.validity)'];
 const KEY_COLUMNS = KEY_PARTS.join(', ');
 
-const COLUMNS = `g.principal_arn, g.principal_type, g.account_id, g.kind, g.policy_arn, g.policy_name, g.version_id,
-  g.via_group_arn, g.attached_to_arn, g.statement, g.statement_index, g.sid, g.effect,
-  lower(g.validity) AS valid_from, upper(g.validity) AS valid_to,
-  to_char(lower(g.validity) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS valid_from_text`;
+type KeyedDbRow = GrantDbRow & { valid_from_text: string };
 
-function toGrant(r: GrantDbRow): KeyedGrant {
+const COLUMNS = `${GRANT_COLUMNS}, to_char(lower(g.validity) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS valid_from_text`;
+
+function toGrant(r: KeyedDbRow): KeyedGrant {
   return {
-    principalArn: r.principal_arn,
-    principalType: r.principal_type,
-    accountId: r.account_id,
-    source: {
-      kind: r.kind,
-      policyArn: r.policy_arn,
-      policyName: r.policy_name,
-      versionId: r.version_id,
-      viaGroupArn: r.via_group_arn,
-      attachedToArn: r.attached_to_arn,
-    },
-    statement: r.statement,
-    statementIndex: r.statement_index,
-    sid: r.sid,
-    effect: r.effect,
-    validFrom: r.valid_from,
-    validTo: r.valid_to,
+    ...toGrantRow(r),
     key: [r.principal_arn, r.kind, r.policy_arn ?? '', r.policy_name ?? '', r.via_group_arn ?? '', String(r.statement_index), r.valid_from_text],
   };
 }
@@ -130,7 +94,7 @@ function keysetCondition(after: GrantKey, p: Params): string {
 export async function grantsAfter(db: Queryable, filter: GrantListFilter, at: Date, after: GrantKey | null, limit: number): Promise<KeyedGrant[]> {
   const p = new Params();
   const where = whereClause([...conditions(filter, at, p), ...(after ? [keysetCondition(after, p)] : [])]);
-  const { rows } = await db.query<GrantDbRow>(`SELECT ${COLUMNS} FROM policy_grants g ${where} ORDER BY ${KEY_COLUMNS} LIMIT ${p.add(limit)}`, p.values);
+  const { rows } = await db.query<KeyedDbRow>(`SELECT ${COLUMNS} FROM policy_grants g ${where} ORDER BY ${KEY_COLUMNS} LIMIT ${p.add(limit)}`, p.values);
   return rows.map(toGrant);
 }
 
@@ -142,10 +106,8 @@ export async function grantsAfter(db: Queryable, filter: GrantListFilter, at: Da
  * `whoCan` reads tens of thousands of grants that share a few hundred statements.
  */
 export async function serviceGrantsAt(db: Queryable, service: string, at: Date, kinds: PolicyKind[]): Promise<PolicyGrantRow[]> {
-  const { rows } = await db.query<Omit<GrantDbRow, 'statement' | 'valid_from_text'> & { statement_text: string }>(
-    `SELECT g.principal_arn, g.principal_type, g.account_id, g.kind, g.policy_arn, g.policy_name, g.version_id,
-            g.via_group_arn, g.attached_to_arn, g.statement::text AS statement_text, g.statement_index, g.sid, g.effect,
-            lower(g.validity) AS valid_from, upper(g.validity) AS valid_to
+  const { rows } = await db.query<Omit<GrantDbRow, 'statement'> & { statement_text: string }>(
+    `SELECT ${grantColumns('g.statement::text AS statement_text')}
        FROM policy_grants g
       WHERE g.action_services && $1::text[] AND g.validity @> $2::timestamptz AND g.kind = ANY($3::text[])`,
     [[service.toLowerCase(), '*'], at, kinds],
@@ -157,18 +119,7 @@ export async function serviceGrantsAt(db: Queryable, service: string, at: Date, 
       statement = JSON.parse(r.statement_text) as Record<string, unknown>;
       parsed.set(r.statement_text, statement);
     }
-    return {
-      principalArn: r.principal_arn,
-      principalType: r.principal_type,
-      accountId: r.account_id,
-      source: { kind: r.kind, policyArn: r.policy_arn, policyName: r.policy_name, versionId: r.version_id, viaGroupArn: r.via_group_arn, attachedToArn: r.attached_to_arn },
-      statement,
-      statementIndex: r.statement_index,
-      sid: r.sid,
-      effect: r.effect,
-      validFrom: r.valid_from,
-      validTo: r.valid_to,
-    };
+    return toGrantRow({ ...r, statement });
   });
 }
 
@@ -186,7 +137,7 @@ export async function grantPagesFor(db: Queryable, principalArns: readonly strin
   const p = new Params();
   const keys = p.add(principalArns);
   const where = whereClause(['g.principal_arn = k.key', ...conditions({}, at, p), ...(req.after ? [keysetCondition(req.after, p)] : [])]);
-  const { rows } = await db.query<GrantDbRow & { parent_key: string }>(
+  const { rows } = await db.query<KeyedDbRow & { parent_key: string }>(
     `SELECT k.key AS parent_key, x.* FROM unnest(${keys}::text[]) WITH ORDINALITY AS k(key, ord)
        CROSS JOIN LATERAL (SELECT ${COLUMNS}, ${KEY_PARTS.map((c, i) => `${c} AS k${i}`).join(', ')}
                              FROM policy_grants g ${where} ORDER BY ${KEY_COLUMNS} LIMIT ${p.add(req.first + 1)}) x
@@ -218,14 +169,6 @@ export function toGrantPage(rows: KeyedGrant[], req: GrantPageRequest): Page<Key
   };
 }
 
-/** A grant with the `Version` of the policy document it came from (undefined: not looked up or not found). */
-export interface VersionedGrant extends KeyedGrant {
-  documentVersion: string | undefined;
-}
-
-// The store's entity key (`role/<name>`) of an IAM ARN: type, then the last path segment.
-const ENTITY_OF_ATTACHED = `split_part(split_part(g.attached_to_arn, ':', 6), '/', 1) || '/' || regexp_replace(split_part(g.attached_to_arn, ':', 6), '^.*/', '')`;
-
 /** An IAM user or role as the store's entity facts hold it at a moment, with its tags then. */
 export interface EntityAt {
   arn: string;
@@ -239,20 +182,20 @@ export interface EntityAt {
 
 /**
  * The IAM user or role with this entity key (`role/<name>`, `user/<name>`) in the account as it
- * stood at `at` (its tags then, from the tag history), and every grant of it valid then with the
- * Version of each document that uses policy variables (the Version decides whether `${…}` is
- * substituted; a document without one reads as 2008-10-17, as AWS reads it). One statement: the
- * reads of one simulation. `entity` is null when there is no such principal then.
+ * stood at `at` (its tags then, from the tag history), and every grant of it valid then (each with
+ * its document's Version). One statement: the reads of one simulation. `entity` is null when there
+ * is no such principal then.
  */
-export async function entityAccessAt(db: Pool, accountId: string, entityKey: string, at: Date): Promise<{ entity: EntityAt | null; grants: VersionedGrant[] }> {
-  const { rows } = await db.query<Partial<GrantDbRow> & {
+export async function entityAccessAt(db: Pool, accountId: string, entityKey: string, at: Date): Promise<{ entity: EntityAt | null; grants: KeyedGrant[] }> {
+  // the grant columns are null on the one row of a principal with no grants then
+  const { rows } = await db.query<Omit<KeyedDbRow, 'principal_arn'> & {
+    principal_arn: string | null;
     e_payload: { arn: string; id: string | null; path: string | null; createDate: string | null };
     e_valid_from: Date; e_valid_to: Date | null; e_tags: Record<string, string> | null;
-    has_version: boolean | null; document_version: string | null;
   }>({
-    // prepared (planned once per connection). The validity tests of iam_fact_periods are written as
-    // bounds so that the generic plan keeps to the (fact_kind, account_id) index: the GiST index
-    // on validity matches most of the table at any moment.
+    // prepared (planned once per connection). The validity test of iam_fact_periods is written as
+    // bounds so that the generic plan keeps to the (account_id, fact_kind, fact_key) index: the GiST
+    // index on validity matches most of the table at any moment.
     name: 'govgraph-entity-access-at',
     text: `WITH e AS (
        SELECT f.payload, lower(f.validity) AS valid_from, upper(f.validity) AS valid_to,
@@ -263,30 +206,14 @@ export async function entityAccessAt(db: Pool, accountId: string, entityKey: str
                         ORDER BY c.tag_key, c.changed_at DESC, c.id DESC) x
                 WHERE x.tag_value IS NOT NULL) AS tags
          FROM iam_fact_periods f
-        WHERE f.fact_kind = 'ENTITY' AND f.account_id = $1 AND f.fact_key = $2
+        WHERE f.account_id = $1 AND f.fact_kind = 'ENTITY' AND f.fact_key = $2
           AND lower(f.validity) <= $3::timestamptz AND (upper(f.validity) IS NULL OR upper(f.validity) > $3::timestamptz)
         LIMIT 1
      )
      SELECT e.payload AS e_payload, e.valid_from AS e_valid_from, e.valid_to AS e_valid_to, e.tags AS e_tags, x.*
        FROM e LEFT JOIN LATERAL (
-         SELECT ${COLUMNS}, COALESCE(mv.found, iv.found, false) AS has_version, COALESCE(mv.version, iv.version) AS document_version,
-                ${KEY_PARTS.map((c, i) => `${c} AS k${i}`).join(', ')}
+         SELECT ${COLUMNS}, ${KEY_PARTS.map((c, i) => `${c} AS k${i}`).join(', ')}
            FROM policy_grants g
-           CROSS JOIN LATERAL (SELECT strpos(g.statement::text, '\${') > 0 AS has_variables,
-                                      CASE WHEN g.kind IN ('INLINE', 'GROUP_INLINE') THEN ${ENTITY_OF_ATTACHED} || '/' || g.policy_name END AS inline_key) k
-           LEFT JOIN LATERAL (
-             SELECT true AS found, v.document->>'Version' AS version FROM iam_policy_versions v
-              WHERE k.has_variables AND g.policy_arn IS NOT NULL
-                AND v.account_id = g.account_id AND v.policy_arn = g.policy_arn AND v.version_id = g.version_id
-              ORDER BY v.created_at DESC NULLS LAST LIMIT 1
-           ) mv ON true
-           LEFT JOIN LATERAL (
-             SELECT true AS found, f.payload->'document'->>'Version' AS version FROM iam_fact_periods f
-              WHERE k.has_variables AND k.inline_key IS NOT NULL
-                AND f.fact_kind = 'INLINE_POLICY' AND f.account_id = g.account_id AND f.fact_key = k.inline_key
-                AND lower(f.validity) <= $3::timestamptz AND (upper(f.validity) IS NULL OR upper(f.validity) > $3::timestamptz)
-              LIMIT 1
-           ) iv ON true
           WHERE g.principal_arn = e.payload->>'arn' AND g.account_id = $1 AND g.validity @> $3::timestamptz
        ) x ON true
       ORDER BY x.k0, x.k1, x.k2, x.k3, x.k4, x.k5, x.k6`,
@@ -303,8 +230,6 @@ export async function entityAccessAt(db: Pool, accountId: string, entityKey: str
     validTo: e.e_valid_to,
     tags: e.e_tags ?? {},
   };
-  const grants = rows
-    .filter((r) => r.principal_arn !== null && r.principal_arn !== undefined)
-    .map((r) => ({ ...toGrant(r as GrantDbRow), documentVersion: r.has_version ? (r.document_version ?? '2008-10-17') : undefined }));
+  const grants = rows.filter((r) => r.principal_arn !== null).map((r) => toGrant(r as KeyedDbRow));
   return { entity, grants };
 }

@@ -69,7 +69,8 @@ export function toDecision(sim: Simulation): Decision {
 
 const listOf = (v: unknown): string[] | null => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.map(String) : null);
 
-function toPolicyGrant(g: KeyedGrant): PolicyGrant {
+/** A stored grant → the API's PolicyGrant. */
+export function toPolicyGrant(g: KeyedGrant): PolicyGrant {
   const s = g.statement;
   return Object.assign(new PolicyGrant(), {
     principalArn: g.principalArn,

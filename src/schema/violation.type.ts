@@ -16,7 +16,7 @@ registerEnumType(ViolationStatus, {
     OPEN: { description: 'Reported and not dealt with.' },
     RESOLVED: {
       description:
-        'No longer standing: its resource was deleted (resolvedByEventId names the deleting event), or a re-evaluation no longer reports it (resolvedByEventId null).',
+        'No longer standing: its resource was deleted (resolvedByEventId names the deleting event), its principal lost the permission it reports (iam-training-without-vpc-allowed: resolvedByEventId names the IAM change, or `iam-snapshot:…`), or a re-evaluation no longer reports it (resolvedByEventId null).',
     },
     SUPPRESSED: { description: 'Accepted for a reason (suppressedReason), by someone (suppressedBy), maybe until a time (suppressedUntil).' },
   },
@@ -44,7 +44,7 @@ export class ViolationStatusChange {
   @Field(() => DateTimeScalar, { nullable: true, description: 'For a suppression: when it ends; null: no end, or not a suppression.' })
   until!: Date | null;
 
-  @Field(() => String, { nullable: true, description: 'eventId of the CloudTrail event that caused it (the resource\'s Delete* event); null for changes made by people or re-evaluation.' })
+  @Field(() => String, { nullable: true, description: 'eventId of the event that caused it (the resource\'s Delete* event; for iam-training-without-vpc-allowed, the IAM change or `iam-snapshot:…` that took the permission away); null for changes made by people or re-evaluation.' })
   eventId!: string | null;
 }
 
@@ -106,7 +106,7 @@ export class Violation {
   @Field(() => DateTimeScalar, { nullable: true, description: 'When it was resolved; null unless RESOLVED.' })
   resolvedAt!: Date | null;
 
-  @Field(() => String, { nullable: true, description: 'eventId of the event that resolved it (the resource\'s deletion); null otherwise.' })
+  @Field(() => String, { nullable: true, description: 'eventId of the event that resolved it (the resource\'s deletion; for iam-training-without-vpc-allowed, the earliest IAM change or `iam-snapshot:…` after it at which its principal is no longer allowed); null otherwise.' })
   resolvedByEventId!: string | null;
 
   @Field(() => String, { nullable: true, description: 'Why it is suppressed; null unless SUPPRESSED.' })

@@ -1,21 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readMigrations } from '../../src/db/migrate';
 import { cloudTrailRecord } from '../../src/demo/cloudtrail-records';
+import { govgraph } from '../support/cli';
 import { adminQuery, createTestDatabase, databaseUrl, TestDatabase } from '../support/postgres';
-
-/** The CLI as a user runs it: the package's bin over the compiled code (`npm run build`). */
-const BIN = path.resolve(__dirname, '../../bin/govgraph.js');
-
-function govgraph(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 describe('the govgraph CLI', () => {
   let db: TestDatabase;

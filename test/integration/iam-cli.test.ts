@@ -1,20 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { demoAuthorizationDetails } from '../../src/demo/iam-story';
+import { govgraph } from '../support/cli';
 import { createTestDatabase, TestDatabase } from '../support/postgres';
-
-/** The CLI as a user runs it: the package's bin over the compiled code (`npm run build`). */
-const BIN = path.resolve(__dirname, '../../bin/govgraph.js');
-
-function govgraph(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 describe('govgraph ingest iam', () => {
   let db: TestDatabase;

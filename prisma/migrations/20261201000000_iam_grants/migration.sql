@@ -100,6 +100,8 @@ CREATE TABLE iam_fact_periods (
 );
 CREATE INDEX iam_fact_periods_kind_idx ON iam_fact_periods (fact_kind, account_id);
 CREATE INDEX iam_fact_periods_validity_idx ON iam_fact_periods USING gist (validity);
+-- entity lookups by exact key ("role/<name> of this account as of t")
+CREATE INDEX iam_fact_periods_key_idx ON iam_fact_periods (account_id, fact_kind, fact_key);
 
 -- One statement of one policy reaching one principal (IAM user or role), with where it came from
 -- and when it held: the intersection of the intervals that produce it (entity ∩ membership ∩
@@ -115,6 +117,9 @@ CREATE TABLE policy_grants (
   version_id       text,
   via_group_arn    text,
   attached_to_arn  text NOT NULL,
+  -- the policy document's `Version` as written (NULL when absent: AWS reads 2008-10-17); it decides
+  -- whether `${…}` policy variables are substituted (only under 2012-10-17)
+  document_version text,
   statement_index  integer NOT NULL,
   sid              text,
   effect           text NOT NULL CHECK (effect IN ('Allow','Deny')),
@@ -265,7 +270,7 @@ BEGIN
       FROM principals p JOIN trusts t ON t.entity = p.entity AND t.validity && p.validity
   ), statements AS (
     SELECT s.principal_arn, s.entity_type, s.kind, s.policy_arn, s.policy_name, s.version_id, s.via_group_arn, s.attached_to_arn,
-           (st.ordinality - 1)::integer AS statement_index, st.value AS statement, s.validity
+           s.document->>'Version' AS document_version, (st.ordinality - 1)::integer AS statement_index, st.value AS statement, s.validity
       FROM sourced s
       CROSS JOIN LATERAL jsonb_array_elements(
         CASE jsonb_typeof(s.document->'Statement')
@@ -276,15 +281,16 @@ BEGIN
      WHERE NOT isempty(s.validity) AND jsonb_typeof(st.value) = 'object' AND st.value->>'Effect' IN ('Allow', 'Deny')
   ), merged AS (
     SELECT principal_arn, entity_type, kind, policy_arn, policy_name, version_id, via_group_arn, attached_to_arn,
-           statement_index, statement, range_agg(validity) AS validities
+           document_version, statement_index, statement, range_agg(validity) AS validities
       FROM statements
-     GROUP BY principal_arn, entity_type, kind, policy_arn, policy_name, version_id, via_group_arn, attached_to_arn, statement_index, statement
+     GROUP BY principal_arn, entity_type, kind, policy_arn, policy_name, version_id, via_group_arn, attached_to_arn, document_version,
+              statement_index, statement
   )
   INSERT INTO policy_grants (account_id, principal_arn, principal_type, kind, policy_arn, policy_name, version_id, via_group_arn,
-                             attached_to_arn, statement_index, sid, effect, statement, action, not_action, resource, not_resource,
-                             action_services, validity)
+                             attached_to_arn, document_version, statement_index, sid, effect, statement, action, not_action, resource,
+                             not_resource, action_services, validity)
   SELECT p_account, m.principal_arn, CASE m.entity_type WHEN 'user' THEN 'IAM_USER' ELSE 'ROLE' END, m.kind, m.policy_arn, m.policy_name,
-         m.version_id, m.via_group_arn, m.attached_to_arn, m.statement_index, m.statement->>'Sid', m.statement->>'Effect', m.statement,
+         m.version_id, m.via_group_arn, m.attached_to_arn, m.document_version, m.statement_index, m.statement->>'Sid', m.statement->>'Effect', m.statement,
          iam_string_list(m.statement->'Action'), iam_string_list(m.statement->'NotAction'),
          iam_string_list(m.statement->'Resource'), iam_string_list(m.statement->'NotResource'),
          CASE WHEN m.statement ? 'Action'

@@ -34,7 +34,8 @@ const describeAttempt = (a: IamAccessAttempt) =>
  * on the grants in force (ctx.iam, see src/compliance/iam-context.ts), for the principals an IAM
  * change affects, and for every user and role of an account at an IAM snapshot. A principal is
  * reported when the request is allowed and was not just before (or govgraph cannot tell): the
- * change, or the snapshot, is what showed it.
+ * change, or the snapshot, is what showed it. Its violations are resolved by the change that takes
+ * the permission away again (src/compliance/iam-resolution.ts).
  */
 export const iamTrainingWithoutVpcAllowed: Rule = {
   id: 'iam-training-without-vpc-allowed',
