@@ -33,16 +33,16 @@ import { grantsForPrincipals, iamPrincipalsAt, type IamPrincipalAt, type PolicyG
 import { InvalidInputError, NotFoundError, truncate } from '../read/errors';
 import { countGrants, grantsAfter, serviceGrantsAt, toGrantPage, type GrantListFilter, type GrantPageRequest, type KeyedGrant } from '../read/grants';
 import type { Page } from '../read/pagination';
+import { groupBy } from '../read/sql';
 import {
   checkPrincipalArn,
   iamArnOf,
   notFoundAt,
   principalAccessAt,
-  resourceTagsAt,
   type PrincipalKey,
   type ResolvedPrincipal,
-  type ResourceTagsAt,
 } from './facts';
+import { tagsAt, type TagsAt } from '../read/tags-at';
 import { callerPolicy, conditionTests, IDENTITY_KINDS, splitGrants, StatementNormalizer, versionOf } from './policies';
 
 /** A condition context entry the caller supplies: it overrides what govgraph derives. */
@@ -77,7 +77,7 @@ export interface SimulateInput extends AccessQuery {
 }
 
 /** The resource as govgraph knew it at that moment. */
-export interface ResourceAt extends ResourceTagsAt {
+export interface ResourceAt extends TagsAt {
   arn: string;
 }
 
@@ -123,13 +123,13 @@ interface CheckedQuery {
   callerKeys: string[];
 }
 
-export function checkAt(at: Date | null | undefined, argument = 'at'): Date {
+function checkAt(at: Date | null | undefined, argument = 'at'): Date {
   if (at === null || at === undefined) return new Date();
   if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new InvalidInputError(`${argument} must be an RFC 3339 date-time such as 2026-11-03T14:00:00Z`, argument);
   return at;
 }
 
-export function checkAction(action: string, argument = 'action'): string {
+function checkAction(action: string, argument = 'action'): string {
   const a = action.trim();
   if (!ACTION.test(a)) {
     throw new InvalidInputError(`${argument} "${truncate(a)}" must be one action written service:Action, e.g. sagemaker:CreateTrainingJob (no wildcards)`, argument);
@@ -331,37 +331,64 @@ function conditionExplanation(decision: Decision, context: RequestContext): stri
   return lines;
 }
 
-/** "Can this principal do this action on this resource (at t)?", with the statements that decided it. */
-export async function simulateAccess(pool: Pool, input: SimulateInput): Promise<Simulation> {
+/** A simulation's arguments, checked, before anything is read. */
+interface CheckedSimulation {
+  input: SimulateInput;
+  key: PrincipalKey;
+  q: CheckedQuery;
+  extra: ExtraPolicies;
+}
+
+async function checkSimulation(input: SimulateInput): Promise<CheckedSimulation> {
   const key = checkPrincipalArn(input.principalArn);
   const q = await checkQuery(input, key.iamArn ?? key.given);
   const extra = extraPolicies(input); // a malformed policy is refused before anything is read
+  return { input, key, q, extra };
+}
+
+const tagRequest = ({ q, input }: CheckedSimulation) => ({ arn: q.resourceArn, at: q.at, excludeEventId: input.beforeEventId });
+
+/** The simulation from what was read: the principal and its grants then (null: none), the resource's tags then. */
+async function simulateWith(pool: Pool, c: CheckedSimulation, access: Awaited<ReturnType<typeof principalAccessAt>>, tags: TagsAt | null): Promise<Simulation> {
+  if (!access.principal) throw await notFoundAt(pool, c.key, c.q.at);
+  const resource = tags ? { arn: c.q.resourceArn, ...tags } : null;
+  return evaluate(access.principal, c.q, resource, splitGrants(new StatementNormalizer(), access.grants), c.extra, c.input.requestTags);
+}
+
+/** "Can this principal do this action on this resource (at t)?", with the statements that decided it. */
+export async function simulateAccess(pool: Pool, input: SimulateInput): Promise<Simulation> {
+  const c = await checkSimulation(input);
   // one round trip: the principal and its grants then (with their documents' Version), the resource's tags then
-  const [{ principal, grants }, [tags]] = await Promise.all([
-    principalAccessAt(pool, key, q.at),
-    q.resourceArn === '*' ? [null] : resourceTagsAt(pool, [{ arn: q.resourceArn, at: q.at, excludeEventId: input.beforeEventId }]),
+  const [access, [tags]] = await Promise.all([
+    principalAccessAt(pool, c.key, c.q.at),
+    c.q.resourceArn === '*' ? [null] : tagsAt(pool, [tagRequest(c)]),
   ]);
-  if (!principal) throw await notFoundAt(pool, key, q.at);
-  const normalizer = new StatementNormalizer();
-  const resource = tags ? { arn: q.resourceArn, ...tags } : null;
-  return evaluate(principal, q, resource, splitGrants(normalizer, grants), extra, input.requestTags);
+  return simulateWith(pool, c, access, tags);
 }
 
 /**
  * Many simulations at once (Violation.decision over a page of violations), each as simulateAccess
- * makes it (one round trip each, run together). Each answer is its Simulation; null when govgraph
- * has no IAM data for that principal then; the error for a request that cannot be evaluated (a
- * malformed ARN, an action the catalog does not know).
+ * makes it: the resources' tags in one statement, and one round trip per principal, run together.
+ * Each answer is its Simulation; null when govgraph has no IAM data for that principal then; the
+ * error for a request that cannot be evaluated (a malformed ARN, an action the catalog does not know).
  */
 export async function simulateMany(pool: Pool, inputs: SimulateInput[]): Promise<(Simulation | null | Error)[]> {
+  const asAnswer = (err: unknown) => (err instanceof NotFoundError ? null : err instanceof Error ? err : new Error(String(err)));
+  const checked = await Promise.all(inputs.map((input) => checkSimulation(input).catch(asAnswer)));
+  const ok = checked.filter((c): c is CheckedSimulation => c !== null && !(c instanceof Error));
+  const tagged = ok.filter((c) => c.q.resourceArn !== '*');
+  const [tags, accesses] = await Promise.all([
+    tagsAt(pool, tagged.map(tagRequest)),
+    Promise.all(ok.map((c) => principalAccessAt(pool, c.key, c.q.at).catch(asAnswer))),
+  ]);
+  const tagsOf = new Map(tagged.map((c, i) => [c, tags[i]]));
+  const accessOf = new Map(ok.map((c, i) => [c, accesses[i]]));
   return Promise.all(
-    inputs.map(async (input) => {
-      try {
-        return await simulateAccess(pool, input);
-      } catch (err) {
-        if (err instanceof NotFoundError) return null;
-        return err instanceof Error ? err : new Error(String(err));
-      }
+    checked.map(async (c) => {
+      if (c === null || c instanceof Error) return c;
+      const access = accessOf.get(c)!;
+      if (access === null || access instanceof Error) return access;
+      return simulateWith(pool, c, access, tagsOf.get(c) ?? null).catch(asAnswer);
     }),
   );
 }
@@ -386,29 +413,16 @@ export async function whoCan(pool: Pool, input: WhoCanInput): Promise<Grantee[]>
   const service = q.action.slice(0, q.action.indexOf(':'));
   const [serviceGrants, [tags]] = await Promise.all([
     serviceGrantsAt(pool, service, q.at, [...IDENTITY_KINDS]),
-    q.resourceArn === '*' ? [null] : resourceTagsAt(pool, [{ arn: q.resourceArn, at: q.at }]),
+    q.resourceArn === '*' ? [null] : tagsAt(pool, [{ arn: q.resourceArn, at: q.at }]),
   ]);
-  const byPrincipal = new Map<string, PolicyGrantRow[]>();
-  const candidates = new Set<string>();
-  for (const g of serviceGrants) {
-    if (accountId && g.accountId !== accountId) continue;
-    const list = byPrincipal.get(g.principalArn);
-    if (list) list.push(g);
-    else byPrincipal.set(g.principalArn, [g]);
-    if (!candidates.has(g.principalArn) && mayAllow(g, q.action)) candidates.add(g.principalArn);
-  }
-  if (candidates.size === 0) return [];
-  const arns = [...candidates].sort();
+  const byPrincipal = groupBy(accountId ? serviceGrants.filter((g) => g.accountId === accountId) : serviceGrants, (g) => g.principalArn);
+  const arns = [...byPrincipal].filter(([, grants]) => grants.some((g) => mayAllow(g, q.action))).map(([arn]) => arn).sort();
+  if (arns.length === 0) return [];
   const [boundaryGrants, principals] = await Promise.all([
     grantsForPrincipals(pool, arns, q.at, { kinds: ['PERMISSIONS_BOUNDARY'] }),
     iamPrincipalsAt(pool, q.at, { ...(accountId ? { accountId } : {}), arns }),
   ]);
-  const boundariesOf = new Map<string, PolicyGrantRow[]>();
-  for (const g of boundaryGrants) {
-    const list = boundariesOf.get(g.principalArn);
-    if (list) list.push(g);
-    else boundariesOf.set(g.principalArn, [g]);
-  }
+  const boundariesOf = groupBy(boundaryGrants, (g) => g.principalArn);
   const normalizer = new StatementNormalizer();
   const resource = tags ? { arn: q.resourceArn, ...tags } : null;
   const out: Grantee[] = [];
@@ -478,7 +492,7 @@ async function matching(pool: Pool, rows: KeyedGrant[], at: Date, action: string
     const arns = [...new Set(needContext.map((g) => g.principalArn))];
     const [principals, [tags]] = await Promise.all([
       iamPrincipalsAt(pool, at, { arns }),
-      resourceArn === '*' ? [null] : resourceTagsAt(pool, [{ arn: resourceArn, at }]),
+      resourceArn === '*' ? [null] : tagsAt(pool, [{ arn: resourceArn, at }]),
     ]);
     for (const p of principals) {
       const facts = factsFor(withSession(p, null), { action: action ?? '*:*', resourceArn, at, extra: {}, callerKeys: [] }, tags ? { arn: resourceArn, ...tags } : null);

@@ -107,33 +107,3 @@ export async function principalAccessAt(pool: Pool, key: PrincipalKey, at: Date)
   };
 }
 
-/** A resource's tags at a moment; `known` false when govgraph has no record of the resource. */
-export interface ResourceTagsAt {
-  known: boolean;
-  tags: Record<string, string>;
-}
-
-/**
- * Tags of each (resource, moment) from the tag history. `excludeEventId` leaves out the changes an
- * event itself made, so a violation is judged on the tags as they stood just before its event.
- */
-export async function resourceTagsAt(pool: Pool, requests: { arn: string; at: Date; excludeEventId?: string | null }[]): Promise<ResourceTagsAt[]> {
-  if (requests.length === 0) return [];
-  const { rows } = await pool.query<{ ord: string; known: boolean; tags: Record<string, string> | null }>({
-    name: 'govgraph-access-resource-tags-at',
-    text: `SELECT q.ord, r.id IS NOT NULL AS known,
-            (SELECT jsonb_object_agg(x.tag_key, x.tag_value)
-               FROM (SELECT DISTINCT ON (c.tag_key) c.tag_key, c.tag_value
-                       FROM resource_tag_changes c
-                      WHERE c.resource_id = r.id AND c.changed_at <= q.at
-                        AND (q.event_id IS NULL OR c.source_event_id IS DISTINCT FROM q.event_id)
-                      ORDER BY c.tag_key, c.changed_at DESC, c.id DESC) x
-              WHERE x.tag_value IS NOT NULL) AS tags
-       FROM unnest($1::text[], $2::timestamptz[], $3::text[]) WITH ORDINALITY AS q(arn, at, event_id, ord)
-       LEFT JOIN resources r ON r.arn = q.arn`,
-    values: [requests.map((r) => r.arn), requests.map((r) => r.at), requests.map((r) => r.excludeEventId ?? null)],
-  });
-  const out: ResourceTagsAt[] = requests.map(() => ({ known: false, tags: {} }));
-  for (const r of rows) out[Number(r.ord) - 1] = { known: r.known, tags: r.tags ?? {} };
-  return out;
-}

@@ -5,16 +5,17 @@
  * back URL-encoded (RFC 3986); the transform decodes them.
  */
 import { GetAccountAuthorizationDetailsCommand, GetAccountAuthorizationDetailsResponse, IAMClient } from '@aws-sdk/client-iam';
+import { partitionForRegion } from '../domain/aws/arn';
 import { AwsClientScope, clientConfig } from './clients';
 
 /** Every entity type, so the snapshot is complete: users, groups, roles, customer and AWS managed policies. */
 export const AUTHORIZATION_DETAILS_FILTER = ['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'] as const;
 
+const IAM_REGION: Record<string, string> = { 'aws-cn': 'cn-north-1', 'aws-us-gov': 'us-gov-west-1' };
+
 /** The region IAM's endpoint is in, per partition (IAM has one endpoint per partition). */
-export function iamRegion(partitionRegion?: string | null): string {
-  if (partitionRegion?.startsWith('cn-')) return 'cn-north-1';
-  if (partitionRegion?.startsWith('us-gov-')) return 'us-gov-west-1';
-  return 'us-east-1';
+function iamRegion(partitionRegion?: string | null): string {
+  return IAM_REGION[partitionForRegion(partitionRegion)] ?? 'us-east-1';
 }
 
 export function createIamClient(scope: Omit<AwsClientScope, 'region'> & { region?: string }): IAMClient {

@@ -25,7 +25,7 @@ export function parseContextOption(text: string): ContextEntry {
 const effectName = (effect: PolicyEffect) => (effect === PolicyEffect.DENY ? 'DENY' : 'ALLOW');
 
 /** The Decision as GraphQL gives it (its own fields; `principal`, a link to the Principal, left out). */
-export function decisionJson(sim: Simulation) {
+function decisionJson(sim: Simulation) {
   const d = toDecision(sim);
   return {
     decision: d.decision,
@@ -85,7 +85,7 @@ function statementLines(s: DecidingStatement): string[] {
 }
 
 /** The simulation for people: the decision first, then why. */
-export function decisionText(sim: Simulation): string {
+function decisionText(sim: Simulation): string {
   const d = toDecision(sim);
   const tags = d.resourceTags.map((t) => `${t.key}=${t.value}`).join(', ');
   const lines = [

@@ -1,4 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
+import { jsonbKeyOrder } from '../db/jsonb-order';
+import { tagsAt, type TagsAt as TagsAtMoment } from '../read/tags-at';
 import { parseArn } from '../domain/aws/arn';
 import { isJsonObject } from '../domain/cloudtrail/validate';
 import { matchesPrincipalPattern } from '../domain/rules/principal-patterns';
@@ -114,17 +116,6 @@ export function storedEventOf(p: PreparedEvent): StoredEvent {
   };
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
-
-/** jsonb's key order: shorter keys first, then bytewise (UTF-8). */
-function jsonbKeyOrder(a: string, b: string): number {
-  if (ASCII.test(a) && ASCII.test(b)) return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-  const la = Buffer.byteLength(a);
-  const lb = Buffer.byteLength(b);
-  if (la !== lb) return la - lb;
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
-
 /** A parsed JSON value as it comes back through jsonb: the same values, object keys in jsonb's order. */
 export function jsonbShaped(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(jsonbShaped);
@@ -225,64 +216,18 @@ export function toRuleEvent(e: StoredEvent): RuleEvent {
   };
 }
 
-type TagsAt = Map<string, { known: boolean; tags: Record<string, string> }>;
+type TagsAt = Map<string, TagsAtMoment>;
 const atKey = (arn: string, eventId: string) => `${eventId}|${arn}`;
 
 /**
- * Tags of each (ARN, event) pair as they stood just before the event: per key, the latest
- * observation at or before its time (latest by time, then id), leaving out what the event itself
- * changed (an AddTags that claims another team's experiment must be judged against the owner it
- * had); removed keys are absent. One query reads the tag history of the ARNs involved up to the
- * latest time asked (in microseconds, as stored), and the pairs are answered from it.
+ * Tags of each (ARN, event) pair as they stood just before the event, leaving out what the event
+ * itself changed (an AddTags that claims another team's experiment must be judged against the owner
+ * it had): one read of the tag history for the whole batch.
  */
 async function tagsBefore(client: PoolClient, pairs: { arn: string; at: Date; eventId: string }[]): Promise<TagsAt> {
-  const unique = new Map(pairs.map((p) => [atKey(p.arn, p.eventId), p]));
-  const list = [...unique.values()];
-  const out: TagsAt = new Map();
-  if (list.length === 0) return out;
-  const arns = [...new Set(list.map((p) => p.arn))].sort();
-  const latest = new Date(list.reduce((max, p) => Math.max(max, p.at.getTime()), -8.64e15));
-  const { rows } = await client.query<{ arn: string; tag_key: string | null; tag_value: string | null; source_event_id: string | null; at_us: string | null }>(
-    `SELECT r.arn, c.tag_key, c.tag_value, c.source_event_id, (extract(epoch FROM c.changed_at) * 1000000)::bigint::text AS at_us
-       FROM resources r
-       LEFT JOIN resource_tag_changes c ON c.resource_id = r.id AND c.changed_at <= $2
-      WHERE r.arn = ANY($1::text[])
-      ORDER BY r.arn, c.tag_key, c.changed_at DESC, c.id DESC`,
-    [arns, latest],
-  );
-  type Change = { value: string | null; sourceEventId: string | null; atUs: number };
-  // arn → tag key → its observations, latest first
-  const history = new Map<string, Map<string, Change[]>>();
-  for (const r of rows) {
-    let byKey = history.get(r.arn);
-    if (!byKey) history.set(r.arn, (byKey = new Map()));
-    if (r.tag_key === null) continue;
-    let changes = byKey.get(r.tag_key);
-    if (!changes) byKey.set(r.tag_key, (changes = []));
-    changes.push({ value: r.tag_value, sourceEventId: r.source_event_id, atUs: Number(r.at_us) });
-  }
-  for (const p of list) {
-    const byKey = history.get(p.arn);
-    if (!byKey) {
-      out.set(atKey(p.arn, p.eventId), { known: false, tags: {} });
-      continue;
-    }
-    const atUs = p.at.getTime() * 1000;
-    const entries: [string, string][] = [];
-    for (const [key, changes] of byKey) {
-      const c = changes.find((x) => x.atUs <= atUs && x.sourceEventId !== p.eventId);
-      if (c && c.value !== null) entries.push([key, c.value]);
-    }
-    // as jsonb_object_agg would hand them back: keys in jsonb's order
-    entries.sort((a, b) => jsonbKeyOrder(a[0], b[0]));
-    const tags: Record<string, string> = {};
-    for (const [k, v] of entries) {
-      if (k === '__proto__') Object.defineProperty(tags, k, { value: v, enumerable: true, writable: true, configurable: true });
-      else tags[k] = v;
-    }
-    out.set(atKey(p.arn, p.eventId), { known: true, tags });
-  }
-  return out;
+  const list = [...new Map(pairs.map((p) => [atKey(p.arn, p.eventId), p])).values()];
+  const found = await tagsAt(client, list.map((p) => ({ arn: p.arn, at: p.at, excludeEventId: p.eventId })));
+  return new Map(list.map((p, i) => [atKey(p.arn, p.eventId), found[i]]));
 }
 
 export interface ViolationRow {
@@ -343,27 +288,25 @@ export function findViolations(events: RuleEvent[], contexts: RuleContext[], opt
 /** Thrown by the probing context when a rule asks for what only the store can tell. */
 const CONTEXT_NEEDED: unique symbol = Symbol('rule context needed');
 
-/** A context that knows the configuration but stops any rule that asks for team, tags or owners. */
+/**
+ * The context fields only the store can tell (everything but the configuration): the type holds
+ * the list to every field of RuleContext, so a field added for new rules is probed without more ado.
+ */
+const STORE_FIELDS: { [K in Exclude<keyof RuleContext, 'teamTagKey' | 'config'>]-?: true } = {
+  principalTeam: true,
+  principalTags: true,
+  resourceOwners: true,
+  iam: true,
+};
+
+/** A context that knows the configuration but stops any rule that asks for what the store holds. */
 function probingContext(opts: EvaluationOptions): RuleContext {
   const needed = (): never => {
     throw CONTEXT_NEEDED;
   };
-  return {
-    teamTagKey: opts.teamTagKey,
-    config: opts.config,
-    get principalTeam() {
-      return needed();
-    },
-    get principalTags() {
-      return needed();
-    },
-    get resourceOwners() {
-      return needed();
-    },
-    get iam() {
-      return needed();
-    },
-  };
+  const probe = { teamTagKey: opts.teamTagKey, config: opts.config };
+  for (const field of Object.keys(STORE_FIELDS)) Object.defineProperty(probe, field, { get: needed, enumerable: true });
+  return probe as RuleContext;
 }
 
 /**
@@ -423,7 +366,8 @@ async function evaluateStoredEvents(
       };
     });
     // IAM change events and snapshots: the policies in force and the simulations (src/compliance/iam-context.ts)
-    const iam = await iamContexts(client, events, iamContextOptions(opts));
+    const iamOpts = iamContextOptions(opts);
+    const iam = await iamContexts(client, events, iamOpts);
     for (const [i, e] of events.entries()) {
       const c = iam.get(e.eventId);
       if (c) contexts[i].iam = c;
@@ -434,7 +378,7 @@ async function evaluateStoredEvents(
       opened = await upsertViolations(client, rows, opts.suppressions ?? []);
       const withdrawn = withdrawStale ? await withdrawUnreported(client, stored.map((e) => e.event_id), rows) : 0;
       // principals no longer allowed to train without a VPC (src/compliance/iam-resolution.ts)
-      const noLongerAllowed = trainingRuleEnabled(opts) ? await resolveNoLongerAllowed(client, accountsWithIamChanges(stored), opts.teamTagKey) : 0;
+      const noLongerAllowed = iamOpts.ruleIds.has(TRAINING_RULE_ID) ? await resolveNoLongerAllowed(client, accountsWithIamChanges(stored), opts.teamTagKey) : 0;
       const resolved = noLongerAllowed + await resolveDeletedResources(client, [...new Set(rows.map((r) => r.resourceArn).concat(stored.flatMap((e) => e.resource_arns)))]);
       await client.query('COMMIT');
       counts = { events: stored.length, findings: rows.length, withdrawn, resolved };
@@ -449,8 +393,6 @@ async function evaluateStoredEvents(
   if (opened.length > 0 && opts.onOpened) await opts.onOpened(opened);
   return counts;
 }
-
-const trainingRuleEnabled = (opts: EvaluationOptions) => opts.rules.some((r) => r.id === TRAINING_RULE_ID) && !opts.config.disabledRules.includes(TRAINING_RULE_ID);
 
 /** The configured suppression covering this violation, if one is in force (until after now). */
 export function suppressionFor(row: ViolationRow, suppressions: Suppression[], now = new Date()): Suppression | null {

@@ -22,6 +22,7 @@
  */
 import type { PoolClient } from 'pg';
 import { StatementNormalizer } from '../access/policies';
+import { parseArn } from '../domain/aws/arn';
 import { ACCESS_CHANGE_EVENTS } from '../domain/rules/catalog/iam-training-without-vpc-allowed';
 import { IAM_SOURCE, iamSnapshotEventId, isIamSnapshotEvent } from '../domain/rules/iam-guardrails';
 import type { StoredEvent } from './evaluate';
@@ -126,12 +127,6 @@ async function candidates(client: PoolClient, accounts: string[]): Promise<Candi
 
 const lastSegment = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
 
-/** `role` or `user`, and the name, of an IAM principal ARN. */
-function principalName(arn: string): { type: string; name: string } {
-  const resource = arn.split(':').slice(5).join(':');
-  return { type: resource.slice(0, resource.indexOf('/')), name: lastSegment(resource) };
-}
-
 /**
  * The event of a moment that resolves: the first (by event id) IAM change event of that instant
  * that can change the principal's grants — one naming the principal itself; else, naming no user or
@@ -141,9 +136,9 @@ function principalName(arn: string): { type: string; name: string } {
  * Null when govgraph has none.
  */
 function resolvingEvent(arn: string, accountId: string, moment: Candidate['moments'][number]): { eventId: string; eventName: string } | null {
-  const p = principalName(arn);
+  const p = parseArn(arn);
   const touches = (e: EventAt) => {
-    if (e.roleName !== null || e.userName !== null) return (p.type === 'role' ? e.roleName : e.userName) === p.name;
+    if (e.roleName !== null || e.userName !== null) return (p?.resourceType === 'role' ? e.roleName : e.userName) === p?.resourceName;
     if (e.groupName !== null) return moment.groupNames.includes(e.groupName);
     return e.policyArn !== null && moment.policyArns.includes(e.policyArn);
   };

@@ -67,9 +67,3 @@ export const entityKey = (type: IamEntityType, name: string): string => `${type}
 export const inlinePolicyKey = (type: IamEntityType, name: string, policyName: string): string => `${type}/${name}/${policyName}`;
 export const attachmentKey = (type: IamEntityType, name: string, policyArn: string): string => `${type}/${name}|${policyArn}`;
 export const membershipKey = (groupName: string, userName: string): string => `group/${groupName}|user/${userName}`;
-
-/** `user/alice` → { type: 'user', name: 'alice' }; null for anything else. */
-export function parseEntityKey(key: string): { type: IamEntityType; name: string } | null {
-  const m = /^(user|group|role)\/([^/|]+)$/.exec(key);
-  return m ? { type: m[1] as IamEntityType, name: m[2] } : null;
-}

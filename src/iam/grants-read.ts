@@ -198,13 +198,3 @@ export async function iamPrincipalsAt(pool: Pool, at: Date, opts: { accountId?: 
     validTo: r.valid_to,
   }));
 }
-
-/** A managed policy version's document, as stored (for explaining a decision or comparing versions). */
-export async function policyVersionDocuments(pool: Pool, policyArn: string, accountId?: string): Promise<{ accountId: string; versionId: string; document: Record<string, unknown>; createdAt: Date | null }[]> {
-  const { rows } = await pool.query<{ account_id: string; version_id: string; document: Record<string, unknown>; created_at: Date | null }>(
-    `SELECT account_id, version_id, document, created_at FROM iam_policy_versions
-      WHERE policy_arn = $1 AND ($2::text IS NULL OR account_id = $2) ORDER BY account_id, created_at NULLS FIRST, version_id`,
-    [policyArn, accountId ?? null],
-  );
-  return rows.map((r) => ({ accountId: r.account_id, versionId: r.version_id, document: r.document, createdAt: r.created_at }));
-}

@@ -60,9 +60,18 @@ async function lockAccounts(client: PoolClient, accounts: string[]): Promise<voi
   await client.query("SELECT pg_advisory_xact_lock(hashtext('govgraph-iam:' || a)) FROM unnest($1::text[]) AS a ORDER BY a", [sorted]);
 }
 
-async function appendChanges(client: PoolClient, rows: ChangeRow[]): Promise<ChangeRow[]> {
+/** A change point appended now (not there before), as retractAtNextSnapshot reads it. */
+interface AppendedChange {
+  account_id: string;
+  fact_kind: string;
+  fact_key: string;
+  op: 'ASSERT' | 'RETRACT';
+  at: Date;
+}
+
+async function appendChanges(client: PoolClient, rows: ChangeRow[]): Promise<AppendedChange[]> {
   if (rows.length === 0) return [];
-  const { rows: inserted } = await client.query<{ account_id: string; fact_kind: string; fact_key: string; op: 'ASSERT' | 'RETRACT'; at: Date }>(
+  const { rows: inserted } = await client.query<AppendedChange>(
     `INSERT INTO iam_fact_changes (account_id, fact_kind, fact_key, op, at, payload, source_kind, source_id)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::jsonb[], $7::text[], $8::text[])
      ON CONFLICT DO NOTHING
@@ -72,14 +81,14 @@ async function appendChanges(client: PoolClient, rows: ChangeRow[]): Promise<Cha
       rows.map((r) => r.at), rows.map((r) => JSON.stringify(r.payload)), rows.map((r) => r.sourceKind), rows.map((r) => r.sourceId),
     ],
   );
-  return inserted.map((r) => ({ accountId: r.account_id, kind: r.fact_kind, key: r.fact_key, op: r.op, at: r.at, payload: {}, sourceKind: 'EVENT', sourceId: '' }));
+  return inserted;
 }
 
 /**
  * Assertions that arrived after a later snapshot was stored: each fact not listed by the first
  * snapshot after its assertion is retracted there (the snapshot is a complete listing).
  */
-async function retractAtNextSnapshot(client: PoolClient, asserted: ChangeRow[]): Promise<void> {
+async function retractAtNextSnapshot(client: PoolClient, asserted: AppendedChange[]): Promise<void> {
   const rows = asserted.filter((r) => r.op === 'ASSERT');
   if (rows.length === 0) return;
   await client.query(
@@ -94,7 +103,7 @@ async function retractAtNextSnapshot(client: PoolClient, asserted: ChangeRow[]):
          WHERE l.account_id = a.account_id AND l.fact_kind = a.fact_kind AND l.fact_key = a.fact_key
            AND l.at = s.taken_at AND l.op = 'ASSERT' AND l.source_id = 'snapshot:' || s.id)
      ON CONFLICT DO NOTHING`,
-    [rows.map((r) => r.accountId), rows.map((r) => r.kind), rows.map((r) => r.key), rows.map((r) => r.at)],
+    [rows.map((r) => r.account_id), rows.map((r) => r.fact_kind), rows.map((r) => r.fact_key), rows.map((r) => r.at)],
   );
 }
 

@@ -8,7 +8,7 @@
 import { stat } from 'node:fs/promises';
 import type { RejectedRecord } from '../domain/cloudtrail/types';
 import { accountOfPages, AuthorizationDetailsPage, isAuthorizationDetailsResponse, pageIsTruncated } from '../iam/authorization-details';
-import { cannotRead, errorMessage, listInputFiles, openTextStream } from './files';
+import { cannotRead, listInputFiles, peekFileStart, readDocumentOrLines, readJsonDocuments, readJsonLines } from './files';
 
 /** One account's listing: its pages and when it was taken (the latest file's mtime). */
 export interface SavedListing {
@@ -19,38 +19,34 @@ export interface SavedListing {
 
 export type IamFileItem = { kind: 'listing'; listing: SavedListing } | { kind: 'rejected'; rejected: RejectedRecord };
 
-async function readText(file: string): Promise<string> {
-  const input = await openTextStream(file);
-  const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of input) chunks.push(chunk as Buffer);
-  } catch (err) {
-    throw cannotRead(file, err);
-  }
-  return Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '');
+type JsonValueItem = { kind: 'value'; value: unknown; position: string } | { kind: 'rejected'; position: string; reason: string; raw: string };
+
+/** The JSON values of a file (one document, pretty-printed or not, several, or one per line; an array is its elements), with what could not be read. */
+async function* readJsonValues(file: string): AsyncGenerator<JsonValueItem> {
+  const lines = async function* (): AsyncGenerator<JsonValueItem> {
+    for await (const line of readJsonLines(file)) {
+      const at = `line ${line.line}`;
+      if (line.kind === 'json') yield* elements(line.value, at);
+      else if (line.kind === 'not-json') yield { kind: 'rejected', position: at, reason: `not JSON: ${line.reason}`, raw: line.text };
+      else yield { kind: 'rejected', position: at, reason: line.reason, raw: '' };
+    }
+  };
+  const start = await peekFileStart(file);
+  if (start.firstLineIsJson || !start.moreLines) return yield* lines();
+  yield* readDocumentOrLines<JsonValueItem>(file, {
+    lineFallback: true,
+    document: async function* () {
+      for await (const doc of readJsonDocuments(file)) yield* elements(doc.value, doc.index > 1 ? `value ${doc.index}` : 'document');
+    },
+    lines,
+    positionOf: (item) => item.position,
+    broken: (position, reason) => ({ kind: 'rejected', position, reason, raw: '' }),
+  });
 }
 
-/** The JSON values of a file: one document (pretty-printed or not), or one per line. */
-export function jsonValuesOf(text: string): { values: { value: unknown; position: string }[]; rejected: { position: string; reason: string; raw: string }[] } {
-  try {
-    const value: unknown = JSON.parse(text);
-    const values = Array.isArray(value) ? value.map((v, i) => ({ value: v, position: `[${i}]` })) : [{ value, position: 'document' }];
-    return { values, rejected: [] };
-  } catch (err) {
-    const lines = text.split(/\r?\n/);
-    if (lines.filter((l) => l.trim() !== '').length < 2) return { values: [], rejected: [{ position: 'document', reason: `not JSON: ${errorMessage(err)}`, raw: text }] };
-    const values: { value: unknown; position: string }[] = [];
-    const rejected: { position: string; reason: string; raw: string }[] = [];
-    lines.forEach((line, i) => {
-      if (line.trim() === '') return;
-      try {
-        values.push({ value: JSON.parse(line), position: `line ${i + 1}` });
-      } catch (lineErr) {
-        rejected.push({ position: `line ${i + 1}`, reason: `not JSON: ${errorMessage(lineErr)}`, raw: line });
-      }
-    });
-    return { values, rejected };
-  }
+function* elements(value: unknown, position: string): Generator<JsonValueItem> {
+  if (!Array.isArray(value)) return yield { kind: 'value', value, position };
+  for (const [i, v] of value.entries()) yield { kind: 'value', value: v, position: position === 'document' ? `[${i}]` : `${position} [${i}]` };
 }
 
 /**
@@ -76,14 +72,22 @@ export async function* readIamListingFiles(paths: string[]): AsyncGenerator<IamF
     } catch (err) {
       throw cannotRead(file, err);
     }
-    const { values, rejected } = jsonValuesOf(await readText(file));
-    for (const r of rejected) yield { kind: 'rejected', rejected: { source: file, ...r } };
-    for (const { value, position } of values) {
+    const items: JsonValueItem[] = [];
+    for await (const item of readJsonValues(file)) items.push(item);
+    const values = items.flatMap((item) => (item.kind === 'value' ? [item] : []));
+    // a file of one value (or one unreadable one) is one document, however it is laid out
+    const positionOf = (position: string, among: unknown[]) => (among.length > 1 ? position : 'document');
+    for (const item of items) {
+      if (item.kind === 'rejected') yield { kind: 'rejected', rejected: { source: file, position: positionOf(item.position, items), reason: item.reason, raw: item.raw } };
+    }
+    if (items.length === 0) yield { kind: 'rejected', rejected: { source: file, position: 'document', reason: 'not JSON: the file is empty', raw: '' } };
+    for (const { value, position: at } of values) {
+      const position = positionOf(at, values);
       if (!isAuthorizationDetailsResponse(value)) {
         yield { kind: 'rejected', rejected: { source: file, position, reason: 'not a GetAccountAuthorizationDetails response (no UserDetailList, GroupDetailList, RoleDetailList or Policies)', raw: JSON.stringify(value) ?? '' } };
         continue;
       }
-      const page: AuthorizationDetailsPage = { response: value, source: file, position: values.length > 1 ? position : 'document' };
+      const page: AuthorizationDetailsPage = { response: value, source: file, position };
       const account = accountOfPages([page]);
       if (open && account && open.account && account !== open.account) {
         yield incomplete(open, `the page after it lists account ${account}, not ${open.account}`);

@@ -7,8 +7,7 @@
 import type { Pool } from 'pg';
 import type { Effect, PolicyKind } from '../domain/iam/types';
 import { GRANT_COLUMNS, grantColumns, toGrantRow, type GrantDbRow, type PolicyGrantRow } from '../iam/grants-read';
-import { InvalidInputError } from './errors';
-import type { Page } from './pagination';
+import { pageRequest, toPage, type Page, type PageRequest } from './pagination';
 import { Params, type Queryable, whereClause } from './sql';
 
 /** The grant's identity, in list order: principal, kind, policy ARN, policy name, group, statement index, valid from. */
@@ -43,37 +42,13 @@ function toGrant(r: KeyedDbRow): KeyedGrant {
   };
 }
 
-const CURSOR_KIND = 'grant';
-const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-
-export function encodeGrantCursor(key: GrantKey): string {
-  return Buffer.from(JSON.stringify([CURSOR_KIND, ...key]), 'utf8').toString('base64url');
-}
-
-/** The key a grant cursor holds; refuses anything a grant list did not issue. */
-export function decodeGrantCursor(cursor: string, argument = 'after'): GrantKey {
-  const refuse = () => new InvalidInputError(`${argument} is not a cursor of this list; pass an edge's cursor (or endCursor) from a previous page`, argument);
-  if (!/^[A-Za-z0-9_-]{1,4096}={0,2}$/.test(cursor)) throw refuse();
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw refuse();
-  }
-  if (!Array.isArray(value) || value[0] !== CURSOR_KIND || value.length !== 8 || !value.every((v) => typeof v === 'string')) throw refuse();
-  const key = value.slice(1) as GrantKey;
-  if (!/^\d{1,9}$/.test(key[5]) || !TIME.test(key[6]) || Number.isNaN(Date.parse(key[6]))) throw refuse();
-  return key;
-}
-
-/** A page request whose `after` is a grant key. */
-export interface GrantPageRequest {
-  first: number;
+/** A page request whose `after` is a grant key (pageRequest(first, after, 'grant')). */
+export interface GrantPageRequest extends PageRequest {
   after: GrantKey | null;
 }
 
-export function grantPageRequest(first: number, after: string | null | undefined): GrantPageRequest {
-  return { first, after: after === null || after === undefined ? null : decodeGrantCursor(after) };
+export function grantPageRequest(first: number | null | undefined, after: string | null | undefined): GrantPageRequest {
+  return pageRequest(first, after, 'grant') as GrantPageRequest;
 }
 
 function conditions(filter: GrantListFilter, at: Date, p: Params): string[] {
@@ -160,14 +135,7 @@ export async function grantCountsFor(db: Queryable, principalArns: readonly stri
 }
 
 /** Rows fetched with LIMIT first + 1 (or filtered down to at most that) → the page. */
-export function toGrantPage(rows: KeyedGrant[], req: GrantPageRequest): Page<KeyedGrant> {
-  const nodes = rows.slice(0, req.first);
-  return {
-    edges: nodes.map((node) => ({ cursor: encodeGrantCursor(node.key), node })),
-    hasNextPage: rows.length > req.first,
-    hasPreviousPage: req.after !== null,
-  };
-}
+export const toGrantPage = (rows: KeyedGrant[], req: GrantPageRequest): Page<KeyedGrant> => toPage(rows, req, 'grant', (g) => g.key);
 
 /** An IAM user or role as the store's entity facts hold it at a moment, with its tags then. */
 export interface EntityAt {

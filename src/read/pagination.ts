@@ -12,9 +12,9 @@ export const MAX_PAGE_SIZE = 500;
 
 /**
  * What a cursor encodes, per list: events by (event_time, event_id), violations by (event_time,
- * id), everything else by id.
+ * id), policy grants by their identity (src/read/grants.ts: GrantKey), everything else by id.
  */
-export type CursorKind = 'event' | 'principal' | 'resource' | 'violation';
+export type CursorKind = 'event' | 'grant' | 'principal' | 'resource' | 'violation';
 
 /** A validated page request: how many rows, and the keyset to continue after (if any). */
 export interface PageRequest {
@@ -34,9 +34,10 @@ export interface Page<T> {
   hasPreviousPage: boolean;
 }
 
-const ARITY: Record<CursorKind, number> = { event: 2, principal: 1, resource: 1, violation: 2 };
+const ARITY: Record<CursorKind, number> = { event: 2, grant: 7, principal: 1, resource: 1, violation: 2 };
 const EVENT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const ID = /^\d{1,19}$/;
+const STATEMENT_INDEX = /^\d{1,9}$/;
 
 /** `first` is bounded so one request cannot ask the database for an unbounded page. */
 export function pageSize(first: number | null | undefined, argument = 'first'): number {
@@ -53,7 +54,8 @@ export function encodeCursor(kind: CursorKind, key: string[]): string {
 /** The keyset a cursor holds; refuses anything this list did not issue. */
 export function decodeCursor(cursor: string, kind: CursorKind, argument = 'after'): string[] {
   const refuse = () => new InvalidInputError(`${argument} is not a cursor of this list; pass an edge's cursor (or endCursor) from a previous page`, argument);
-  if (!/^[A-Za-z0-9_-]{1,512}={0,2}$/.test(cursor)) throw refuse();
+  // a grant's key holds up to three ARNs
+  if (!/^[A-Za-z0-9_-]{1,4096}={0,2}$/.test(cursor)) throw refuse();
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -63,7 +65,11 @@ export function decodeCursor(cursor: string, kind: CursorKind, argument = 'after
   if (!Array.isArray(value) || value[0] !== kind || value.length !== ARITY[kind] + 1 || !value.every((v) => typeof v === 'string')) throw refuse();
   const key = value.slice(1) as string[];
   const timeOk = (t: string) => EVENT_TIME.test(t) && !Number.isNaN(Date.parse(t));
-  const ok = kind === 'event' ? timeOk(key[0]) && key[1] !== '' : kind === 'violation' ? timeOk(key[0]) && ID.test(key[1]) : ID.test(key[0]);
+  const ok =
+    kind === 'event' ? timeOk(key[0]) && key[1] !== ''
+    : kind === 'violation' ? timeOk(key[0]) && ID.test(key[1])
+    : kind === 'grant' ? STATEMENT_INDEX.test(key[5]) && timeOk(key[6])
+    : ID.test(key[0]);
   if (!ok) throw refuse();
   return key;
 }

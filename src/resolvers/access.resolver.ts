@@ -6,7 +6,6 @@ import { requestTags } from '../domain/rules/request-tags';
 import { InvalidInputError } from '../read/errors';
 import { grantPageRequest, type KeyedGrant } from '../read/grants';
 import type { Page } from '../read/pagination';
-import { pageSize } from '../read/pagination';
 import { tagList } from '../read/tags';
 import { AccessGrantee, Decision, DecisionKind, PolicyType, SimulateArgs, WhoCanArgs } from '../schema/access.type';
 import { toConnection } from '../schema/pagination.type';
@@ -143,7 +142,7 @@ export class PolicyGrantResolver {
       'Policy grants (one statement of one policy reaching one IAM user or role) valid at a moment (default now), narrowed by principal, by the action and resource their statements cover, by kind or effect; by principal, then policy and statement. BAD_USER_INPUT for a malformed ARN, date or cursor, or an unknown action.',
   })
   async policyGrants(@Args() args: PolicyGrantsArgs, @Ctx() ctx: GovgraphContext): Promise<PolicyGrantConnection> {
-    const req = grantPageRequest(pageSize(args.first), args.after);
+    const req = grantPageRequest(args.first, args.after);
     const { page, count } = await listPolicyGrants(
       ctx.pool,
       {
@@ -174,7 +173,7 @@ export class PrincipalGrantsResolver {
       'The policy statements reaching it at a moment (default now): inline, attached, through groups, its permissions boundary and trust policy. Empty for principals that are not IAM users or roles, or that govgraph has no IAM data for.',
   })
   async grants(@Root() principal: Principal, @Args() { at, first, after }: PrincipalGrantsArgs, @Ctx() ctx: GovgraphContext): Promise<PolicyGrantConnection> {
-    const req = grantPageRequest(pageSize(first), after);
+    const req = grantPageRequest(first, after);
     if (!IAM_PRINCIPAL_TYPES.has(principal.type)) return grantConnection({ edges: [], hasNextPage: false, hasPreviousPage: req.after !== null }, async () => 0);
     const moment = (at ?? now(ctx)).toISOString();
     const page = await ctx.loaders.grantPages.load({ key: principal.arn, args: { at: moment, req } });

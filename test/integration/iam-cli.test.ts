@@ -53,10 +53,10 @@ describe('govgraph ingest iam', () => {
     // Assert
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ users: 4, roles: 5, policies: 7, rejected: 2, snapshots: 1 });
-    const rejected = await db.pool.query('SELECT source, reason FROM rejected_records ORDER BY source');
+    const rejected = await db.pool.query('SELECT source, position, reason FROM rejected_records ORDER BY source');
     expect(rejected.rows).toEqual([
-      { source: path.join(pages, 'page-3.json'), reason: expect.stringMatching(/^not JSON: /) },
-      { source: path.join(pages, 'zz-other.json'), reason: expect.stringMatching(/^not a GetAccountAuthorizationDetails response/) },
+      { source: path.join(pages, 'page-3.json'), position: 'document', reason: expect.stringMatching(/^not JSON: /) },
+      { source: path.join(pages, 'zz-other.json'), position: 'document', reason: expect.stringMatching(/^not a GetAccountAuthorizationDetails response/) },
     ]);
     // the same content as the first snapshot: every fact goes on, none is retracted at the second
     const { rows } = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM iam_fact_changes WHERE op = 'RETRACT'");

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import type { Pool } from 'pg';
 import { EvaluationOptions } from '../../src/compliance/evaluate';
@@ -70,13 +69,5 @@ export async function seedReportData(pool: Pool): Promise<void> {
   );
 }
 
-/** The CLI as a user runs it: the package's bin over the compiled code (`npm run build`). */
-const BIN = path.resolve(__dirname, '../../bin/govgraph.js');
-
-export function govgraph(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+/** The CLI as a user runs it (shared with the other CLI tests). */
+export { govgraph } from './cli';

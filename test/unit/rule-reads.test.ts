@@ -1,13 +1,14 @@
 import { storedEventOf, toRuleEvent } from '../../src/compliance/evaluate';
+import { iamSnapshotStoredEvent } from '../../src/compliance/iam-context';
 import { Actor, cloudTrailRecord, CloudTrailRecord, sageMakerArn } from '../../src/demo/cloudtrail-records';
 import { generateCloudTrailRecords } from '../../src/demo/generate';
 import { demoCloudTrailRecords } from '../../src/demo/story';
 import { isPrepared, prepareCloudTrailRecord } from '../../src/domain/cloudtrail/prepare';
 import { ruleReads, rulesReading } from '../../src/domain/rules/reads';
-import { ACCESS_AND_TAGGING_RULES } from '../../src/domain/rules/catalog/access-index';
-import { SAGEMAKER_CONFIG_RULES } from '../../src/domain/rules/catalog/sagemaker-config-index';
+import { GUARDRAIL_CHANGE_EVENTS } from '../../src/domain/rules/catalog/iam-guardrail-weakened';
+import { ACCESS_CHANGE_EVENTS } from '../../src/domain/rules/catalog/iam-training-without-vpc-allowed';
 import { ALL_RULES } from '../../src/domain/rules/registry';
-import { DEFAULT_RULE_CONFIG, type RuleConfig, type RuleContext, type RuleEvent } from '../../src/domain/rules/types';
+import { DEFAULT_RULE_CONFIG, type RuleConfig, type RuleContext, type RuleEvent, type RuleIamContext } from '../../src/domain/rules/types';
 
 /**
  * The evaluator runs a rule only on the events its `reads` names (src/domain/rules/reads.ts).
@@ -45,21 +46,49 @@ function bareCreates(): CloudTrailRecord[] {
   });
 }
 
+/** Every IAM change the IAM rules read, each naming all it could need (iamChangeOf takes its own). */
+function iamChanges(): CloudTrailRecord[] {
+  const actor: Actor = { accountId: '111122223333', name: 'platform-admin', kind: 'IAMUser' };
+  const requestParameters = {
+    roleName: 'SageMakerExecRole', userName: 'usera1', groupName: 'TeamA', policyName: 'guard-rails',
+    policyArn: 'arn:aws:iam::111122223333:policy/SageMakerNotebookProductPolicy', permissionsBoundary: 'arn:aws:iam::111122223333:policy/Boundary',
+    policyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sagemaker:*', Resource: '*' }] }),
+    setAsDefault: true, versionId: 'v3',
+  };
+  const names = [...new Set([...GUARDRAIL_CHANGE_EVENTS, ...ACCESS_CHANGE_EVENTS])];
+  return names.map((eventName, i) => cloudTrailRecord({
+    actor, time: new Date(Date.UTC(2026, 10, 6, 10, i)), region: 'us-east-1', eventSource: 'iam.amazonaws.com', eventName, requestParameters,
+    responseElements: eventName === 'CreatePolicyVersion' ? { policyVersion: { versionId: 'v3', isDefaultVersion: true } } : null,
+  }));
+}
+
 function ruleEvents(): RuleEvent[] {
-  const records = [...demoCloudTrailRecords(), ...generateCloudTrailRecords(400), ...bareCreates()];
-  return records.map((r) => {
+  const records = [...demoCloudTrailRecords(), ...generateCloudTrailRecords(400), ...bareCreates(), ...iamChanges()];
+  const events = records.map((r) => {
     const p = prepareCloudTrailRecord({ source: 'test', position: '', value: r, text: JSON.stringify(r) });
     if (!isPrepared(p)) throw new Error(p.reason);
     return toRuleEvent(storedEventOf(p));
   });
+  return [...events, toRuleEvent(iamSnapshotStoredEvent({ accountId: '111122223333', takenAt: new Date('2026-11-06T12:00:00Z') }))];
 }
 
-/** Contexts in which ownership always crosses teams, and in which nothing is known. */
+/** ctx.iam in which every principal has just become able to train without a VPC (and no target's past is known). */
+const IAM_CONTEXT: RuleIamContext = {
+  targets: {},
+  entityArns: {},
+  trainingWithoutVpc: [{
+    principalArn: 'arn:aws:iam::111122223333:role/SageMakerExecRole', principalType: 'ROLE', team: 'TeamB', action: 'sagemaker:CreateTrainingJob',
+    resourceArn: 'arn:aws:sagemaker:*:111122223333:training-job/*', absentKeys: ['sagemaker:VpcSubnets', 'sagemaker:VpcSecurityGroupIds'],
+    attempts: [{ requestTags: {}, decision: 'ALLOWED', decidingStatements: [], missingContextKeys: [] }], allowedBefore: false,
+  }],
+};
+
+/** Contexts in which ownership always crosses teams (and IAM changes open access), and in which nothing is known. */
 function contextsFor(event: RuleEvent): RuleContext[] {
   const owners = (team: string | null): RuleContext['resourceOwners'] =>
     Object.fromEntries(event.resourceArns.map((arn) => [arn, { team, known: team !== null, tags: team ? { team, studiouserid: 'someone-else' } : ({} as Record<string, string>) }]));
   return [
-    { teamTagKey: 'team', config: CONFIG, principalTeam: 'TeamB', principalTags: { team: 'TeamB', studiouserid: 'me' }, resourceOwners: owners('TeamA') },
+    { teamTagKey: 'team', config: CONFIG, principalTeam: 'TeamB', principalTags: { team: 'TeamB', studiouserid: 'me' }, resourceOwners: owners('TeamA'), iam: IAM_CONTEXT },
     { teamTagKey: 'team', config: CONFIG, principalTeam: null, principalTags: {}, resourceOwners: owners(null) },
   ];
 }
@@ -73,9 +102,8 @@ describe('rules report only on the events they declare they read', () => {
     // Act
     const reported = ALL_RULES.filter((rule) => events.some((e) => contextsFor(e).some((ctx) => rule.evaluate(e, ctx).length > 0)));
 
-    // Assert: every SageMaker, tagging and access rule reports on this corpus as it is (the IAM
-    // rules judge IAM changes against the IAM store's context, which this corpus has none of)
-    expect([...SAGEMAKER_CONFIG_RULES, ...ACCESS_AND_TAGGING_RULES].filter((r) => !reported.includes(r)).map((r) => r.id)).toEqual([]);
+    // Assert: every rule, the IAM ones included, reports on this corpus as it is
+    expect(ALL_RULES.filter((r) => !reported.includes(r)).map((r) => r.id)).toEqual([]);
   });
 
   it.each(ALL_RULES.map((r) => [r.id, r] as const))('%s reports nothing on an event it does not read', (_id, rule) => {

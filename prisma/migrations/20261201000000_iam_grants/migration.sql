@@ -215,7 +215,8 @@ BEGIN
   ), managed AS (
     -- the default version's document; among documents of the same version id (a policy created
     -- again), the latest created at or before the interval starts, else the earliest
-    SELECT m.fact_key AS policy_arn, m.payload->>'defaultVersionId' AS version_id, v.document, m.validity
+    SELECT m.fact_key AS policy_arn, regexp_replace(m.fact_key, '^.*/', '') AS policy_name,
+           m.payload->>'defaultVersionId' AS version_id, v.document, m.validity
       FROM iv m
       CROSS JOIN LATERAL (
         SELECT pv.document FROM iam_policy_versions pv
@@ -233,34 +234,34 @@ BEGIN
       FROM iv WHERE fact_kind = 'GROUP_MEMBERSHIP'
   ), trusts AS (
     SELECT fact_key AS entity, payload->'document' AS document, validity FROM iv WHERE fact_kind = 'TRUST_POLICY'
+  ), group_members AS (
+    -- a user in a group, while the user, the membership and the group all hold
+    SELECT p.arn, p.entity_type, g.entity AS group_entity, g.arn AS group_arn, p.validity * ms.validity * g.validity AS validity
+      FROM principals p
+      JOIN memberships ms ON ms.user_entity = p.entity AND ms.validity && p.validity
+      JOIN groups g ON g.entity = ms.group_entity AND g.validity && (p.validity * ms.validity)
   ), sourced AS (
     SELECT p.arn AS principal_arn, p.entity_type, 'INLINE' AS kind, NULL::text AS policy_arn, i.policy_name,
            NULL::text AS version_id, NULL::text AS via_group_arn, p.arn AS attached_to_arn, i.document,
            p.validity * i.validity AS validity
       FROM principals p JOIN inline i ON i.entity = p.entity AND i.validity && p.validity
     UNION ALL
-    SELECT p.arn, p.entity_type, 'MANAGED', m.policy_arn, regexp_replace(m.policy_arn, '^.*/', ''), m.version_id, NULL, p.arn, m.document,
+    SELECT p.arn, p.entity_type, 'MANAGED', m.policy_arn, m.policy_name, m.version_id, NULL, p.arn, m.document,
            p.validity * a.validity * m.validity
       FROM principals p
       JOIN attachments a ON a.entity = p.entity AND a.validity && p.validity
       JOIN managed m ON m.policy_arn = a.policy_arn AND m.validity && (p.validity * a.validity)
     UNION ALL
-    SELECT p.arn, p.entity_type, 'GROUP_INLINE', NULL, i.policy_name, NULL, g.arn, g.arn, i.document,
-           p.validity * ms.validity * g.validity * i.validity
-      FROM principals p
-      JOIN memberships ms ON ms.user_entity = p.entity AND ms.validity && p.validity
-      JOIN groups g ON g.entity = ms.group_entity AND g.validity && (p.validity * ms.validity)
-      JOIN inline i ON i.entity = g.entity AND i.validity && (p.validity * ms.validity * g.validity)
+    SELECT gm.arn, gm.entity_type, 'GROUP_INLINE', NULL, i.policy_name, NULL, gm.group_arn, gm.group_arn, i.document, gm.validity * i.validity
+      FROM group_members gm JOIN inline i ON i.entity = gm.group_entity AND i.validity && gm.validity
     UNION ALL
-    SELECT p.arn, p.entity_type, 'GROUP_MANAGED', m.policy_arn, regexp_replace(m.policy_arn, '^.*/', ''), m.version_id, g.arn, g.arn, m.document,
-           p.validity * ms.validity * g.validity * a.validity * m.validity
-      FROM principals p
-      JOIN memberships ms ON ms.user_entity = p.entity AND ms.validity && p.validity
-      JOIN groups g ON g.entity = ms.group_entity AND g.validity && (p.validity * ms.validity)
-      JOIN attachments a ON a.entity = g.entity AND a.validity && (p.validity * ms.validity * g.validity)
-      JOIN managed m ON m.policy_arn = a.policy_arn AND m.validity && (p.validity * ms.validity * g.validity * a.validity)
+    SELECT gm.arn, gm.entity_type, 'GROUP_MANAGED', m.policy_arn, m.policy_name, m.version_id, gm.group_arn, gm.group_arn, m.document,
+           gm.validity * a.validity * m.validity
+      FROM group_members gm
+      JOIN attachments a ON a.entity = gm.group_entity AND a.validity && gm.validity
+      JOIN managed m ON m.policy_arn = a.policy_arn AND m.validity && (gm.validity * a.validity)
     UNION ALL
-    SELECT p.arn, p.entity_type, 'PERMISSIONS_BOUNDARY', m.policy_arn, regexp_replace(m.policy_arn, '^.*/', ''), m.version_id, NULL, p.arn, m.document,
+    SELECT p.arn, p.entity_type, 'PERMISSIONS_BOUNDARY', m.policy_arn, m.policy_name, m.version_id, NULL, p.arn, m.document,
            p.validity * b.validity * m.validity
       FROM principals p
       JOIN boundaries b ON b.entity = p.entity AND b.validity && p.validity

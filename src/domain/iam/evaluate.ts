@@ -16,6 +16,7 @@
  * Statements compile once (cached per statement object), so `whoCan` can evaluate the same grants
  * for thousands of principals.
  */
+import { parseArn } from '../aws/arn';
 import { compileConditionBlock, evaluateCompiledCondition, type CompiledConditionBlock } from './conditions';
 import { matchesAction, matchResourcePattern } from './match';
 import {
@@ -29,7 +30,7 @@ import {
   type SourcedPolicy,
   type SourcedStatement,
 } from './types';
-import { contextValues } from './variables';
+import { contextValues, hasVariables } from './variables';
 
 /** How a resource-based policy's Principal names the caller. */
 export type PrincipalMatch =
@@ -256,7 +257,7 @@ function compileStatement(statement: PolicyStatement): CompiledStatement {
     substitute,
     condition: statement.condition ? compileConditionBlock(statement.condition, { where: label, substituteVariables: substitute }) : null,
     actionMemo: new Map(),
-    resourceMemo: substitute && patterns.some((p) => p.includes('${')) ? null : new Map(),
+    resourceMemo: substitute && patterns.some(hasVariables) ? null : new Map(),
   };
   compiledStatements.set(statement, compiled);
   return compiled;
@@ -305,12 +306,11 @@ function memo<K, V>(map: Map<K, V>, key: K, value: V): void {
  */
 function describeCaller(request: AuthorizationRequest): Caller {
   const principalArn = request.principalArn;
-  const parts = principalArn.split(':');
-  const isArn = parts[0] === 'arn' && parts.length >= 6;
-  const partition = isArn ? parts[1] : 'aws';
-  const service = isArn ? parts[2] : '';
-  const resource = isArn ? parts.slice(5).join(':') : '';
-  const accountId = (isArn && parts[4]) || contextValues(request.context, 'aws:PrincipalAccount')?.[0] || null;
+  const arn = parseArn(principalArn);
+  const partition = arn?.partition ?? 'aws';
+  const service = arn?.service ?? '';
+  const resource = arn?.resource ?? '';
+  const accountId = arn?.accountId || contextValues(request.context, 'aws:PrincipalAccount')?.[0] || null;
   const self: string[] = [];
   const issuers: string[] = [];
   if (request.sessionArn && request.sessionArn !== principalArn) {

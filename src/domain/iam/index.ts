@@ -1,7 +1,7 @@
 /** The IAM policy evaluation engine: pure, synchronous evaluation; the catalog is the one async part. */
 export * from './types';
 export { parsePolicyDocument, normalizeStatement, POLICY_VERSIONS, DEFAULT_POLICY_VERSION } from './policy-document';
-export { parseConditionOperator, BASE_OPERATORS, type ParsedOperator, type OperatorFamily, type SetOperator } from './operators';
+export { parseConditionOperator, type ParsedOperator, type OperatorFamily, type SetOperator } from './operators';
 export { matchesAction, matchesResource, matchResourcePattern, type ResourceMatch } from './match';
 export { substituteVariables, variableKeys, hasVariables, contextValues, type Substitution, type TemplatePart } from './variables';
 export { evaluateConditionBlock, parseDate, parseNumber, type ConditionOutcome, type ConditionOptions } from './conditions';

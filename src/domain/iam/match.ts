@@ -11,7 +11,8 @@
  * Patterns compile to RegExp once and are cached: `whoCan` tests tens of thousands of statements
  * per request.
  */
-import { literalTemplate, substituteVariables, type TemplatePart } from './variables';
+import { escapeRegExp } from '../rules/principal-patterns';
+import { hasVariables, literalTemplate, substituteVariables, type TemplatePart } from './variables';
 import type { RequestContext } from './types';
 
 const CACHE_LIMIT = 50_000;
@@ -44,7 +45,7 @@ export interface ResourceMatch {
  */
 export function matchResourcePattern(pattern: string, arn: string, context: RequestContext, substitute = true): ResourceMatch {
   if (pattern === '*') return { matched: true, unresolvedKeys: [] };
-  const substitution = substitute && pattern.includes('${') ? substituteVariables(pattern, context) : literalTemplate(pattern);
+  const substitution = substitute && hasVariables(pattern) ? substituteVariables(pattern, context) : literalTemplate(pattern);
   if (substitution.value === null) return { matched: false, unresolvedKeys: substitution.unresolvedKeys };
   return { matched: compiled(arnPatterns, substitution.parts, arnPatternBody).test(arn), unresolvedKeys: [] };
 }
@@ -101,43 +102,30 @@ function globBody(parts: TemplatePart[]): string {
     .join('');
 }
 
+/** A Resource entry: a `*` ending one of the first five segments may run across colons. */
 function arnPatternBody(parts: TemplatePart[]): string {
-  const list = chars(parts);
-  let colons = 0;
-  let out = '';
-  list.forEach(({ ch, literal }, i) => {
-    if (ch === ':') {
-      colons++;
-      out += ':';
-    } else if (literal || (ch !== '*' && ch !== '?')) {
-      out += escapeRegExp(ch);
-    } else if (colons >= 5) {
-      out += ch === '*' ? '.*' : '.';
-    } else if (ch === '?') {
-      out += '[^:]';
-    } else {
-      const next = list[i + 1];
-      out += next === undefined || next.ch === ':' ? '.*' : '[^:]*';
-    }
-  });
-  return out;
+  return arnBody(parts, true);
 }
 
+/** ArnLike/ArnEquals: a wildcard never leaves its segment among the first five. */
 function arnLikeBody(parts: TemplatePart[]): string {
+  return arnBody(parts, false);
+}
+
+function arnBody(parts: TemplatePart[], segmentEndStarCrossesColons: boolean): string {
+  const list = chars(parts);
   let colons = 0;
-  return chars(parts)
-    .map(({ ch, literal }) => {
+  return list
+    .map(({ ch, literal }, i) => {
       if (ch === ':') {
         colons++;
         return ':';
       }
       if (literal || (ch !== '*' && ch !== '?')) return escapeRegExp(ch);
       if (colons >= 5) return ch === '*' ? '.*' : '.';
-      return ch === '*' ? '[^:]*' : '[^:]';
+      if (ch === '?') return '[^:]';
+      const next = list[i + 1];
+      return segmentEndStarCrossesColons && (next === undefined || next.ch === ':') ? '.*' : '[^:]*';
     })
     .join('');
-}
-
-function escapeRegExp(ch: string): string {
-  return /[\\^$.*+?()[\]{}|/-]/.test(ch) ? `\\${ch}` : ch;
 }

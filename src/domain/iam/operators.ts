@@ -58,9 +58,6 @@ const BASES: readonly BaseDefinition[] = [
 const BY_LOWER_NAME = new Map(BASES.map((b) => [b.base.toLowerCase(), b]));
 const parsed = new Map<string, ParsedOperator>();
 
-/** All base operator names, for documentation and tests. */
-export const BASE_OPERATORS: readonly string[] = BASES.map((b) => b.base);
-
 /**
  * Parses an operator name; an unknown one is a PolicyEvaluationError naming the statement
  * (`where`, e.g. "statement AllowX"). Names are matched without regard to case, so a policy AWS

@@ -6,6 +6,7 @@ import {
   isIamSnapshotEvent,
   TRAINING_ACTION,
 } from '../iam-guardrails';
+import { isJudgedCall } from '../request-fields';
 import type { Finding, IamAccessAttempt, Rule, RuleContext, RuleEvent } from '../types';
 
 /** The IAM changes that can give a principal CreateTrainingJob, or take a Deny of it away. */
@@ -55,11 +56,9 @@ export const iamTrainingWithoutVpcAllowed: Rule = {
     + '{"Effect": "Deny", "Action": "sagemaker:CreateTrainingJob", "Resource": "*", "Condition": {"Null": {"sagemaker:VpcSubnets": "true"}}}; '
     + 'or remove its CreateTrainingJob permission if it should not train at all.',
   evaluate(event: RuleEvent, ctx: RuleContext): Finding[] {
+    if (!isJudgedCall(event, reads)) return [];
     const snapshot = isIamSnapshotEvent(event);
-    if (!snapshot) {
-      if (event.eventSource !== IAM_SOURCE || event.errorCode || !ACCESS_CHANGE_EVENTS.includes(event.eventName)) return [];
-      if (!iamChangeOf(event)) return [];
-    }
+    if (!snapshot && !iamChangeOf(event)) return [];
     const findings: Finding[] = [];
     for (const sim of ctx.iam?.trainingWithoutVpc ?? []) {
       const allowed = sim.attempts.find((a) => a.decision === 'ALLOWED');

@@ -1,0 +1,60 @@
+import { jsonbKeyOrder } from '../db/jsonb-order';
+import type { Queryable } from './sql';
+
+/** A resource's tags at a moment; `known` false when govgraph has no record of the resource. */
+export interface TagsAt {
+  known: boolean;
+  tags: Record<string, string>;
+}
+
+export interface TagsAtRequest {
+  arn: string;
+  at: Date;
+  /** leave out the changes this event itself made: the tags as they stood just before it */
+  excludeEventId?: string | null;
+}
+
+/**
+ * Tags of each (ARN, moment) from the tag history: per key, the latest observation at or before the
+ * moment (latest by time, then id), removed keys absent, keys in jsonb's order. One query reads the
+ * history of the ARNs asked up to the latest moment asked (in microseconds, as stored); the requests
+ * are answered from it, in their order. Rule evaluation and the access service both read tags so.
+ */
+export async function tagsAt(db: Queryable, requests: readonly TagsAtRequest[]): Promise<TagsAt[]> {
+  if (requests.length === 0) return [];
+  const arns = [...new Set(requests.map((r) => r.arn))].sort();
+  const latest = new Date(requests.reduce((max, r) => Math.max(max, r.at.getTime()), -8.64e15));
+  const { rows } = await db.query<{ arn: string; tag_key: string | null; tag_value: string | null; source_event_id: string | null; at_us: string | null }>(
+    `SELECT r.arn, c.tag_key, c.tag_value, c.source_event_id, (extract(epoch FROM c.changed_at) * 1000000)::bigint::text AS at_us
+       FROM resources r
+       LEFT JOIN resource_tag_changes c ON c.resource_id = r.id AND c.changed_at <= $2
+      WHERE r.arn = ANY($1::text[])
+      ORDER BY r.arn, c.tag_key, c.changed_at DESC, c.id DESC`,
+    [arns, latest],
+  );
+  type Change = { value: string | null; sourceEventId: string | null; atUs: number };
+  // arn → tag key → its observations, latest first
+  const history = new Map<string, Map<string, Change[]>>();
+  for (const r of rows) {
+    let byKey = history.get(r.arn);
+    if (!byKey) history.set(r.arn, (byKey = new Map()));
+    if (r.tag_key === null) continue;
+    let changes = byKey.get(r.tag_key);
+    if (!changes) byKey.set(r.tag_key, (changes = []));
+    changes.push({ value: r.tag_value, sourceEventId: r.source_event_id, atUs: Number(r.at_us) });
+  }
+  return requests.map((q) => {
+    const byKey = history.get(q.arn);
+    if (!byKey) return { known: false, tags: {} };
+    const atUs = q.at.getTime() * 1000;
+    const exclude = q.excludeEventId ?? null;
+    const entries: [string, string][] = [];
+    for (const [key, changes] of byKey) {
+      const c = changes.find((x) => x.atUs <= atUs && (exclude === null || x.sourceEventId !== exclude));
+      if (c && c.value !== null) entries.push([key, c.value]);
+    }
+    // fromEntries makes "__proto__" an own key, as JSON.parse does
+    entries.sort((a, b) => jsonbKeyOrder(a[0], b[0]));
+    return { known: true, tags: Object.fromEntries(entries) };
+  });
+}
