@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { textArray, timestampArray } from '../db/array-literal';
 import { jsonbKeyOrder } from '../db/jsonb-order';
 import { tagsAt, type TagsAt as TagsAtMoment } from '../read/tags-at';
 import { parseArn } from '../domain/aws/arn';
@@ -83,7 +84,9 @@ export async function evaluateEventIds(pool: Pool, eventIds: string[], opts: Eva
 export function evaluatePreparedEvents(pool: Pool, events: PreparedEvent[], opts: EvaluationOptions): Promise<EvaluationCounts> {
   if (events.length === 0) return Promise.resolve({ events: 0, findings: 0, withdrawn: 0, resolved: 0 });
   const stored = events.map(storedEventOf).sort((a, b) => a.event_time.getTime() - b.event_time.getTime() || (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0));
-  return evaluateStoredEvents(pool.connect(), stored, opts, false);
+  // the records say which resources they delete: only those (and the violations' own) can resolve a violation now
+  const deletedArns = events.flatMap((p) => p.event.effects.flatMap((fx) => (fx.kind === 'delete' ? [fx.arn] : [])));
+  return evaluateStoredEvents(pool.connect(), stored, opts, false, deletedArns);
 }
 
 /**
@@ -332,6 +335,8 @@ async function evaluateStoredEvents(
   stored: StoredEvent[],
   opts: EvaluationOptions,
   withdrawStale: boolean,
+  /** the resources these events delete, when known; otherwise every resource they touch is checked */
+  deletedArns?: string[],
 ): Promise<EvaluationCounts> {
   const client = await connecting;
   let opened: string[];
@@ -379,7 +384,8 @@ async function evaluateStoredEvents(
       const withdrawn = withdrawStale ? await withdrawUnreported(client, stored.map((e) => e.event_id), rows) : 0;
       // principals no longer allowed to train without a VPC (src/compliance/iam-resolution.ts)
       const noLongerAllowed = iamOpts.ruleIds.has(TRAINING_RULE_ID) ? await resolveNoLongerAllowed(client, accountsWithIamChanges(stored), opts.teamTagKey) : 0;
-      const resolved = noLongerAllowed + await resolveDeletedResources(client, [...new Set(rows.map((r) => r.resourceArn).concat(stored.flatMap((e) => e.resource_arns)))]);
+      const maybeDeleted = deletedArns ?? stored.flatMap((e) => e.resource_arns);
+      const resolved = noLongerAllowed + await resolveDeletedResources(client, [...new Set(rows.map((r) => r.resourceArn).concat(maybeDeleted))]);
       await client.query('COMMIT');
       counts = { events: stored.length, findings: rows.length, withdrawn, resolved };
     } catch (err) {
@@ -430,10 +436,11 @@ async function upsertViolations(client: PoolClient, rows: ViolationRow[], suppre
      -- xmax is 0 on a row version this statement inserted, and set on one it updated
      RETURNING v.id::text AS id, (v.xmax = 0) AS inserted, v.status`,
     [
-      sorted.map((r) => r.ruleId), sorted.map((r) => r.eventId), sorted.map((r) => r.eventTime), sorted.map((r) => r.resourceArn),
-      sorted.map((r) => r.principalArn), sorted.map((r) => r.team), sorted.map((r) => r.accountId), sorted.map((r) => r.region),
-      sorted.map((r) => r.severity), sorted.map((r) => r.message), sorted.map((r) => JSON.stringify(r.evidence)),
-      suppressedBy.map((s) => s?.reason ?? null), suppressedBy.map((s) => s?.until ?? null),
+      textArray(sorted.map((r) => r.ruleId)), textArray(sorted.map((r) => r.eventId)), timestampArray(sorted.map((r) => r.eventTime)),
+      textArray(sorted.map((r) => r.resourceArn)), textArray(sorted.map((r) => r.principalArn)), textArray(sorted.map((r) => r.team)),
+      textArray(sorted.map((r) => r.accountId)), textArray(sorted.map((r) => r.region)), textArray(sorted.map((r) => r.severity)),
+      textArray(sorted.map((r) => r.message)), textArray(sorted.map((r) => JSON.stringify(r.evidence))),
+      textArray(suppressedBy.map((s) => s?.reason ?? null)), timestampArray(suppressedBy.map((s) => s?.until ?? null)),
     ],
   );
   return upserted.filter((r) => r.inserted && r.status === 'OPEN').map((r) => r.id);

@@ -2,6 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { isoTimestamp } from './array-literal';
 
 /** A value COPY can take: null is SQL NULL; arrays become Postgres array literals. */
 export type CopyValue = string | number | boolean | Date | null | string[];
@@ -24,7 +25,7 @@ export function copyTextField(value: CopyValue): string {
     text = '{';
     for (let i = 0; i < value.length; i++) text += `${i > 0 ? ',' : ''}"${value[i].replace(ARRAY_SPECIAL, '\\$&')}"`;
     text += '}';
-  } else if (value instanceof Date) return value.toISOString();
+  } else if (value instanceof Date) return isoTimestamp(value);
   else return String(value);
   return TEXT_SPECIAL.test(text) ? text.replace(TEXT_SPECIAL_ALL, (c) => TEXT_ESCAPES[c]) : text;
 }

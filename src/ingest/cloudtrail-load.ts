@@ -1,8 +1,10 @@
 import type { Pool, PoolClient } from 'pg';
+import { textArray, timestampArray } from '../db/array-literal';
 import type { NormalizedEvent, RejectedRecord } from '../domain/cloudtrail/types';
 import { storeRejectedRecords } from './rejected-load';
 import { applyStoredIamChanges } from './iam-events';
 import { copyRows } from '../db/copy';
+import { sameRecordContent } from '../domain/cloudtrail/content-hash';
 import {
   adoptResourceTeams,
   inTransaction,
@@ -10,7 +12,7 @@ import {
   refreshDerivedState,
   ResourceSighting,
   TagObservation,
-  upsertResources,
+  upsertResourceRows,
   upsertTeams,
 } from './inventory-load';
 
@@ -21,6 +23,7 @@ export interface PreparedEvent {
   text: string;
   /** the record as parsed (what `text` holds), for the stages after the store; absent: parse `text` */
   record?: Record<string, unknown>;
+  /** SHA-256 of `text` (see domain/cloudtrail/content-hash) */
   contentSha256: string;
   source: string;
   position: string;
@@ -95,7 +98,7 @@ export function splitInBatchRepeats(events: PreparedEvent[]): { firsts: Prepared
   for (const p of events) {
     const first = firstById.get(p.event.eventId);
     if (!first) firstById.set(p.event.eventId, p);
-    else if (first.contentSha256 === p.contentSha256) duplicates++;
+    else if (first.contentSha256 === p.contentSha256 || sameRecordContent(parsedRecord(first), parsedRecord(p))) duplicates++;
     else conflicts.push({ prepared: p, storedSha256: first.contentSha256 });
   }
   return { firsts: [...firstById.values()], duplicates, conflicts };
@@ -175,7 +178,7 @@ async function claimEventIds(client: PoolClient, events: PreparedEvent[]) {
     `INSERT INTO audit_event_keys (event_id, event_time, content_sha256)
      SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[])
      ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-    [sorted.map((p) => p.event.eventId), sorted.map((p) => p.event.eventTime), sorted.map((p) => p.contentSha256)],
+    [textArray(sorted.map((p) => p.event.eventId)), timestampArray(sorted.map((p) => p.event.eventTime)), textArray(sorted.map((p) => p.contentSha256))],
   );
   const claimed = new Set(rows.map((r) => r.event_id));
   const fresh = events.filter((p) => claimed.has(p.event.eventId));
@@ -188,21 +191,38 @@ async function claimEventIds(client: PoolClient, events: PreparedEvent[]) {
       [known.map((p) => p.event.eventId)],
     );
     const storedHash = new Map(stored.map((r) => [r.event_id, r.content_sha256]));
-    for (const p of known) {
-      const h = storedHash.get(p.event.eventId)!;
-      if (h === p.contentSha256) duplicates++;
-      else conflicts.push({ prepared: p, storedSha256: h });
+    // the same text again is a duplicate at once; another text may still be the same content
+    const differentText = known.filter((p) => storedHash.get(p.event.eventId) !== p.contentSha256);
+    duplicates += known.length - differentText.length;
+    const storedRecords = await storedRecordsOf(client, differentText.map((p) => p.event.eventId));
+    for (const p of differentText) {
+      if (sameRecordContent(storedRecords.get(p.event.eventId), parsedRecord(p))) duplicates++;
+      else conflicts.push({ prepared: p, storedSha256: storedHash.get(p.event.eventId)! });
     }
   }
   return { fresh, duplicates, conflicts };
 }
+
+/** The stored records of these eventIDs, parsed (the raw column keeps the text as received). */
+async function storedRecordsOf(client: PoolClient, eventIds: string[]): Promise<Map<string, unknown>> {
+  if (eventIds.length === 0) return new Map();
+  const { rows } = await client.query<{ event_id: string; raw: string }>(
+    `SELECT e.event_id, e.raw::text AS raw
+       FROM audit_event_keys k JOIN audit_events e ON e.event_id = k.event_id AND e.event_time = k.event_time
+      WHERE k.event_id = ANY($1::text[])`,
+    [eventIds],
+  );
+  return new Map(rows.map((r) => [r.event_id, JSON.parse(r.raw) as unknown]));
+}
+
+const parsedRecord = (p: PreparedEvent): unknown => p.record ?? JSON.parse(p.text);
 
 async function storeEvents(client: PoolClient, fresh: PreparedEvent[], ctx: LoadContext): Promise<void> {
   if (fresh.length === 0) return;
   const principalIds = await upsertPrincipals(client, fresh);
   await upsertAccounts(client, fresh);
   const teamIds = await upsertTeams(client, createTagTeams(fresh, ctx.teamTagKey));
-  const resourceIds = await upsertResources(client, resourceSightings(fresh, principalIds, teamIds, ctx.teamTagKey));
+  const resources = await upsertResourceRows(client, resourceSightings(fresh, principalIds, teamIds, ctx.teamTagKey));
   await copyRows(
     client,
     'audit_events',
@@ -215,7 +235,7 @@ async function storeEvents(client: PoolClient, fresh: PreparedEvent[], ctx: Load
       e.resources.map((r) => r.arn), text, contentSha256, ctx.runId,
     ]),
   );
-  await applyInventoryEffects(client, fresh, resourceIds, ctx);
+  await applyInventoryEffects(client, fresh, resources, ctx);
   await adoptResourceTeams(client, [...principalIds.keys()]);
   await applyStoredIamChanges(client, fresh, ctx.runId);
 }
@@ -247,8 +267,8 @@ async function upsertPrincipals(client: PoolClient, events: PreparedEvent[]): Pr
        principal_type = CASE WHEN EXCLUDED.principal_type = 'ROOT' THEN 'ROOT' ELSE p.principal_type END
      RETURNING p.id::text AS id, p.arn`,
     [
-      rows.map((r) => r.arn), rows.map((r) => r.type), rows.map((r) => r.accountId), rows.map((r) => r.name),
-      rows.map((r) => r.awsId), rows.map((r) => r.first), rows.map((r) => r.last),
+      textArray(rows.map((r) => r.arn)), textArray(rows.map((r) => r.type)), textArray(rows.map((r) => r.accountId)), textArray(rows.map((r) => r.name)),
+      textArray(rows.map((r) => r.awsId)), timestampArray(rows.map((r) => r.first)), timestampArray(rows.map((r) => r.last)),
     ],
   );
   return new Map(out.map((r) => [r.arn, r.id]));
@@ -272,7 +292,7 @@ async function upsertAccounts(client: PoolClient, events: PreparedEvent[]): Prom
      SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[])
      ON CONFLICT (account_id) DO UPDATE SET first_seen = LEAST(a.first_seen, EXCLUDED.first_seen),
                                             last_seen = GREATEST(a.last_seen, EXCLUDED.last_seen)`,
-    [ids, ids.map((id) => span.get(id)!.first), ids.map((id) => span.get(id)!.last)],
+    [textArray(ids), timestampArray(ids.map((id) => span.get(id)!.first)), timestampArray(ids.map((id) => span.get(id)!.last))],
   );
 }
 
@@ -315,15 +335,19 @@ function createTagTeams(events: PreparedEvent[], teamTagKey: string): string[] {
 async function applyInventoryEffects(
   client: PoolClient,
   events: PreparedEvent[],
-  resourceIds: Map<string, string>,
+  resources: { ids: Map<string, string>; inserted: Set<string> },
   ctx: LoadContext,
 ): Promise<void> {
   type Lifecycle = { arn: string; at: Date; eventId: string };
   const latestDelete = new Map<string, Lifecycle>();
   const observations: TagObservation[] = [];
+  // tag effects per ARN: a resource this batch inserted whose one tag effect is its create
+  // already holds the tags and owner that create named (see resourceSightings)
+  const tagEffects = new Map<string, number>();
   for (const { event: e } of events) {
     for (const fx of e.effects) {
-      const resourceId = resourceIds.get(fx.arn)!;
+      const resourceId = resources.ids.get(fx.arn)!;
+      if (fx.kind !== 'delete') tagEffects.set(fx.arn, (tagEffects.get(fx.arn) ?? 0) + (fx.kind === 'create' ? 1 : 2));
       const life = { arn: fx.arn, at: e.eventTime, eventId: e.eventId };
       const observe = (key: string, value: string | null) =>
         observations.push({ resourceId, key, value, at: e.eventTime, sourceEventId: e.eventId, sourceSyncRunId: null });
@@ -346,11 +370,13 @@ async function applyInventoryEffects(
          FROM unnest($1::text[], $2::timestamptz[], $3::text[]) AS d(arn, at, event_id)
         WHERE r.arn = d.arn AND (r.created_at IS NULL OR r.created_at <= d.at)
           AND (r.deleted_at IS NULL OR r.deleted_at < d.at)`,
-      [deletes.map((d) => d.arn), deletes.map((d) => d.at), deletes.map((d) => d.eventId)],
+      [textArray(deletes.map((d) => d.arn)), timestampArray(deletes.map((d) => d.at)), textArray(deletes.map((d) => d.eventId))],
     );
   }
   await insertTagObservations(client, observations);
-  await refreshDerivedState(client, [...new Set(observations.map((o) => o.resourceId))], ctx.teamTagKey);
+  const current = new Set<string>();
+  for (const [arn, n] of tagEffects) if (n === 1 && resources.inserted.has(arn)) current.add(resources.ids.get(arn)!);
+  await refreshDerivedState(client, [...new Set(observations.map((o) => o.resourceId))], ctx.teamTagKey, current);
 }
 
 async function storeConflicts(client: PoolClient, conflicts: Conflict[], runId: string | null): Promise<number> {

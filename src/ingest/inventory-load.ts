@@ -1,4 +1,5 @@
 import type { PoolClient } from 'pg';
+import { textArray, timestampArray } from '../db/array-literal';
 import { parseArn } from '../domain/aws/arn';
 
 /**
@@ -58,10 +59,19 @@ export async function upsertResources(
   sightings: ResourceSighting[],
   syncRunId: string | null = null,
 ): Promise<Map<string, string>> {
+  return (await upsertResourceRows(client, sightings, syncRunId)).ids;
+}
+
+/** upsertResources, also telling which ARNs it inserted (rows new to the inventory). */
+export async function upsertResourceRows(
+  client: PoolClient,
+  sightings: ResourceSighting[],
+  syncRunId: string | null = null,
+): Promise<{ ids: Map<string, string>; inserted: Set<string> }> {
   const rows = mergeSightings(sightings);
-  if (rows.length === 0) return new Map();
+  if (rows.length === 0) return { ids: new Map(), inserted: new Set() };
   const parsed = rows.map((r) => parseArn(r.arn));
-  const { rows: out } = await client.query<{ id: string; arn: string }>(
+  const { rows: out } = await client.query<{ id: string; arn: string; inserted: boolean }>(
     `INSERT INTO resources AS r (arn, service, resource_type, name, region, account_id, first_seen, last_seen, last_sync_run_id,
                                  created_at, created_event_id, created_by_principal_id, tags, owner_team_id)
      SELECT u.arn, u.service, u.resource_type, u.name, u.region, u.account_id, u.first_seen, u.last_seen, $9::bigint,
@@ -85,25 +95,27 @@ export async function upsertResources(
      WHERE r.first_seen > EXCLUDED.first_seen OR r.last_seen < EXCLUDED.last_seen
         OR (r.name IS NULL AND EXCLUDED.name IS NOT NULL) OR (r.name = lower(r.name) AND EXCLUDED.name IS NOT NULL AND EXCLUDED.name <> r.name)
         OR EXCLUDED.last_sync_run_id IS NOT NULL OR ${LATER_CREATE}
-     RETURNING r.id::text AS id, r.arn`,
+     -- xmax is 0 on a row version this statement inserted
+     RETURNING r.id::text AS id, r.arn, (r.xmax = 0) AS inserted`,
     [
-      rows.map((r) => r.arn),
-      parsed.map((p) => p?.service ?? 'unknown'),
-      parsed.map((p) => p?.resourceType ?? null),
-      rows.map((r, i) => r.name ?? parsed[i]?.resourceName ?? null),
-      parsed.map((p) => p?.region || null),
-      parsed.map((p) => p?.accountId || null),
-      rows.map((r) => r.firstSeen),
-      rows.map((r) => r.lastSeen),
+      textArray(rows.map((r) => r.arn)),
+      textArray(parsed.map((p) => p?.service ?? 'unknown')),
+      textArray(parsed.map((p) => p?.resourceType ?? null)),
+      textArray(rows.map((r, i) => r.name ?? parsed[i]?.resourceName ?? null)),
+      textArray(parsed.map((p) => p?.region || null)),
+      textArray(parsed.map((p) => p?.accountId || null)),
+      timestampArray(rows.map((r) => r.firstSeen)),
+      timestampArray(rows.map((r) => r.lastSeen)),
       syncRunId,
-      rows.map((r) => r.created?.at ?? null),
-      rows.map((r) => r.created?.eventId ?? null),
-      rows.map((r) => r.created?.principalId ?? null),
-      rows.map((r) => (r.initial ? JSON.stringify(r.initial.tags) : null)),
-      rows.map((r) => r.initial?.ownerTeamId ?? null),
+      timestampArray(rows.map((r) => r.created?.at ?? null)),
+      textArray(rows.map((r) => r.created?.eventId ?? null)),
+      textArray(rows.map((r) => r.created?.principalId ?? null)),
+      textArray(rows.map((r) => (r.initial ? JSON.stringify(r.initial.tags) : null))),
+      textArray(rows.map((r) => r.initial?.ownerTeamId ?? null)),
     ],
   );
   const ids = new Map(out.map((r) => [r.arn, r.id]));
+  const inserted = new Set(out.filter((r) => r.inserted).map((r) => r.arn));
   const unchanged = rows.filter((r) => !ids.has(r.arn)).map((r) => r.arn);
   if (unchanged.length > 0) {
     const { rows: known } = await client.query<{ id: string; arn: string }>(
@@ -112,7 +124,7 @@ export async function upsertResources(
     );
     for (const r of known) ids.set(r.arn, r.id);
   }
-  return ids;
+  return { ids, inserted };
 }
 
 export interface TagObservation {
@@ -133,12 +145,12 @@ export async function insertTagObservations(client: PoolClient, obs: TagObservat
      SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::bigint[])
      ON CONFLICT DO NOTHING`,
     [
-      obs.map((o) => o.resourceId),
-      obs.map((o) => o.key),
-      obs.map((o) => o.value),
-      obs.map((o) => o.at),
-      obs.map((o) => o.sourceEventId),
-      obs.map((o) => o.sourceSyncRunId),
+      textArray(obs.map((o) => o.resourceId)),
+      textArray(obs.map((o) => o.key)),
+      textArray(obs.map((o) => o.value)),
+      timestampArray(obs.map((o) => o.at)),
+      textArray(obs.map((o) => o.sourceEventId)),
+      textArray(obs.map((o) => o.sourceSyncRunId)),
     ],
   );
 }
@@ -148,11 +160,25 @@ export async function insertTagObservations(client: PoolClient, obs: TagObservat
  * observation per key), the owner team (value of the team tag key), and the tags and team of
  * the principal with the same ARN (IAM roles and users are resources too).
  */
-export async function refreshDerivedState(client: PoolClient, resourceIds: string[], teamTagKey: string): Promise<void> {
+export async function refreshDerivedState(
+  client: PoolClient,
+  resourceIds: string[],
+  teamTagKey: string,
+  /** resources whose tags and owner are known to be current already (only their principals are brought in line) */
+  current: ReadonlySet<string> = new Set(),
+): Promise<void> {
   if (resourceIds.length === 0) return;
   const ids = [...new Set(resourceIds)].sort();
-  // One statement: current tags, any team first named here, and the owner team; rows whose
-  // tags and owner did not change are left untouched.
+  const stale = current.size > 0 ? ids.filter((id) => !current.has(id)) : ids;
+  if (stale.length > 0) await refreshCurrentTags(client, stale, teamTagKey);
+  await copyTagsToPrincipals(client, 'r.id = ANY($1::bigint[])', ids);
+}
+
+/**
+ * One statement: current tags, any team first named here, and the owner team; rows whose tags
+ * and owner did not change are left untouched.
+ */
+async function refreshCurrentTags(client: PoolClient, ids: string[], teamTagKey: string): Promise<void> {
   await client.query(
     `WITH latest AS (
        SELECT DISTINCT ON (c.resource_id, c.tag_key) c.resource_id, c.tag_key, c.tag_value
@@ -176,7 +202,6 @@ export async function refreshDerivedState(client: PoolClient, resourceIds: strin
       WHERE r.id = agg.resource_id AND (r.tags IS DISTINCT FROM agg.tags OR r.owner_team_id IS DISTINCT FROM t.id)`,
     [ids, teamTagKey],
   );
-  await copyTagsToPrincipals(client, 'r.id = ANY($1::bigint[])', ids);
 }
 
 /**

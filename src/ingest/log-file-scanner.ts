@@ -101,13 +101,20 @@ export async function* scanLogFile(file: string): AsyncGenerator<SourceItem> {
         // inside an element: find where it ends
         let end = -1;
         for (; i < buf.length; i++) {
-          const c = buf.charCodeAt(i);
           if (inString) {
-            if (escaped) escaped = false;
-            else if (c === BACKSLASH) escaped = true;
-            else if (c === QUOTE) inString = false;
+            // Most of a record is string content: jump to its closing quote natively.
+            const close = closingQuote(buf, i, escaped);
+            if (close < 0) {
+              escaped = endsInEscape(buf, escaped ? i + 1 : i);
+              i = buf.length;
+              break;
+            }
+            i = close;
+            inString = false;
+            escaped = false;
             continue;
           }
+          const c = buf.charCodeAt(i);
           if (c === QUOTE) inString = true;
           else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
           else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
@@ -142,6 +149,30 @@ export async function* scanLogFile(file: string): AsyncGenerator<SourceItem> {
   } else if (phase === 'elements' || phase === 'end') {
     yield rejected(file, `after ${position()}`, 'the file ends before the Records array is closed (truncated?)', '');
   }
+}
+
+/**
+ * Where the string being scanned from `from` ends: the first quote not escaped by an odd run of
+ * backslashes before it; -1 when the buffer ends first. `escaped`: the character at `from` is
+ * escaped (the previous buffer ended on a backslash).
+ */
+function closingQuote(buf: string, from: number, escaped: boolean): number {
+  let at = escaped ? from + 1 : from;
+  for (;;) {
+    const q = buf.indexOf('"', at);
+    if (q < 0) return -1;
+    let backslashes = 0;
+    for (let k = q - 1; k >= at && buf.charCodeAt(k) === BACKSLASH; k--) backslashes++;
+    if (backslashes % 2 === 0) return q;
+    at = q + 1;
+  }
+}
+
+/** Whether a string's content running to the end of the buffer ends on an unpaired backslash. */
+function endsInEscape(buf: string, from: number): boolean {
+  let backslashes = 0;
+  for (let k = buf.length - 1; k >= from && buf.charCodeAt(k) === BACKSLASH; k--) backslashes++;
+  return backslashes % 2 === 1;
 }
 
 function rejected(source: string, position: string, reason: string, raw: string): SourceItem {

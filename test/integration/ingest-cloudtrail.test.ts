@@ -51,6 +51,34 @@ describe('CloudTrail ingestion into the audit store', () => {
     expect(rows[0].raw).toEqual(records[0]);
   });
 
+  it('takes the same record written differently (key order, spacing, LookupEvents) as a duplicate, and a changed one as a conflict', async () => {
+    // Arrange: one record stored from a log file, then redelivered pretty-printed with its keys
+    // reversed, as a LookupEvents page, and once with one value changed
+    const original = createTrainingJob({ actor: teamA, time: at(20), region: REGION, jobName: 'churn-v9', team: 'TeamA', vpc: true });
+    const reversed = (value: unknown): unknown =>
+      Array.isArray(value) ? value.map(reversed)
+        : value !== null && typeof value === 'object' ? Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reversed(v)]))
+          : value;
+    const logFile = path.join(dir, `${ACCOUNT}_CloudTrail_${REGION}_20261102T1000Z_b1.json.gz`);
+    await writeFile(logFile, gzipSync(JSON.stringify({ Records: [original] })));
+    const respelled = path.join(dir, 'respelled.json');
+    await writeFile(respelled, JSON.stringify({ Records: [reversed(original)] }, null, 2));
+    const lookup = await writeJsonl(dir, 'lookup.jsonl', [JSON.stringify({ Events: [{ EventId: original.eventID, CloudTrailEvent: JSON.stringify(reversed(original)) }] })]);
+    const changed = await writeJsonl(dir, 'changed.jsonl', [JSON.stringify(reversed({ ...original, sourceIPAddress: '198.51.100.7' }))]);
+
+    // Act
+    const first = await ingest([logFile]);
+    const again = await ingest([respelled, lookup]);
+    const altered = await ingest([changed]);
+
+    // Assert
+    expect(first).toMatchObject({ stored: 1, duplicates: 0, conflicts: 0 });
+    expect(again).toEqual({ read: 2, stored: 0, duplicates: 2, conflicts: 0, rejected: 0 });
+    expect(altered).toEqual({ read: 1, stored: 0, duplicates: 0, conflicts: 1, rejected: 0 });
+    const { rows } = await db.pool.query('SELECT raw::text AS raw FROM audit_events WHERE event_id = $1', [original.eventID]);
+    expect(rows).toEqual([{ raw: JSON.stringify(original) }]);
+  });
+
   it('keeps a record whose eventID is known but whose content differs as a conflict, never over the stored one', async () => {
     // Arrange
     const original = cloudTrailRecord({ actor: admin, time: at(10), region: REGION, eventSource: 'sagemaker.amazonaws.com', eventName: 'ListTrainingJobs' });

@@ -117,6 +117,29 @@ describe('readCloudTrailFile', () => {
     expect(records(items)[0].value).toEqual(first);
   });
 
+  it.each([0, 1, 2, 3, 4, 5, 6, 7])(
+    'finds where each record ends when escapes fall across read boundaries (shifted by %i)',
+    async (shift) => {
+      // Arrange: strings full of backslashes and escaped quotes, in a plain file larger than many
+      // read chunks; the padding moves every chunk boundary by one more character
+      const tricky = ['\\', '\\"', 'a\\\\', '"quoted"', '\\\\"}]{[', 'end\\'];
+      const recs = Array.from({ length: 1500 }, (_, n) => ({
+        ...cloudTrailRecord(n),
+        requestParameters: { note: tricky[n % tricky.length].repeat(20 + (n % 7)), path: `C:\\data\\${n}\\` },
+      }));
+      const texts = recs.map((r) => JSON.stringify(r));
+      const file = write(`escapes-${shift}.json`, `${' '.repeat(shift)}{"Records":[${texts.join(',')}]}`);
+
+      // Act
+      const items = await collect(readCloudTrailFile(file));
+
+      // Assert
+      expect(rejections(items)).toEqual([]);
+      expect(records(items).map((r) => r.text)).toEqual(texts);
+      expect(records(items).map((r) => r.value)).toEqual(recs);
+    },
+  );
+
   it('rejects a bad record deep inside a large log file on its own and keeps every other record', async () => {
     // Arrange
     const lines = Array.from({ length: 5_000 }, (_, n) => JSON.stringify(cloudTrailRecord(n)));

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { isArn } from '../../src/domain/aws/arn';
 import { normalizeCloudTrailRecord } from '../../src/domain/cloudtrail/normalize';
 import type { NormalizedEvent, SourceRecord } from '../../src/domain/cloudtrail/types';
-import { validateCloudTrailRecord } from '../../src/domain/cloudtrail/validate';
+import { parseIsoTimestamp, validateCloudTrailRecord } from '../../src/domain/cloudtrail/validate';
 
 const SAMPLES = path.resolve(__dirname, '..', '..', '..', 'shared', 'samples', 'aws');
 const haveSamples = fs.existsSync(SAMPLES);
@@ -68,6 +68,31 @@ describe('validateCloudTrailRecord', () => {
     // Assert
     expect(checked.ok).toBe(true);
   });
+
+  it.each([
+    ['2016-01-26T21:42:12Z', '2016-01-26T21:42:12.000Z'],
+    ['2021-11-18T09:41:02-08:00', '2021-11-18T17:41:02.000Z'],
+    ['2021-11-18T23:41:02+0530', '2021-11-18T18:11:02.000Z'],
+    ['2024-05-02T10:15:30.123456Z', '2024-05-02T10:15:30.123Z'],
+    ['2024-05-02T10:15:30,5z', '2024-05-02T10:15:30.500Z'],
+    ['2024-12-31T23:30:00-01:00', '2025-01-01T00:30:00.000Z'],
+    ['2024-02-29T00:00Z', '2024-02-29T00:00:00.000Z'],
+    // years below 100 stay themselves (Date.UTC would read 0050 as 1950)
+    ['0050-01-01T00:30:00+01:00', '0049-12-31T23:30:00.000Z'],
+  ])('places eventTime %s at the instant %s', (eventTime, instant) => {
+    // Act
+    const parsed = parseIsoTimestamp(eventTime);
+
+    // Assert
+    expect(parsed?.toISOString()).toBe(instant);
+  });
+
+  it.each(['2023-02-29T00:00:00Z', '2100-02-29T00:00:00Z', '2021-04-31T00:00:00Z', '2021-11-18T09:41:60Z', '2021-11-18T09:41:02+24:00'])(
+    'refuses %s, which is not on the calendar or the clock',
+    (eventTime) => {
+      expect(parseIsoTimestamp(eventTime)).toBeNull();
+    },
+  );
 
   it.each([
     ['a word', 'foo'],

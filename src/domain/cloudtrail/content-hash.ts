@@ -2,14 +2,17 @@ import { createHash } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
 
 /**
- * SHA-256 of a record's canonical JSON (keys sorted, no insignificant whitespace), so the same
- * record redelivered in another envelope or key order is a duplicate, and only a real change
- * of content is a conflict.
+ * How govgraph tells a redelivered record from a changed one. Every stored record keeps the
+ * SHA-256 of its text as received (`textSha256`): cheap, and equal for the common redelivery, the
+ * same file read again. Only when two texts with one eventID differ is the slower question asked:
+ * the same content in another envelope, key order or spacing (`sameRecordContent`, on canonical
+ * JSON) is a duplicate, and only a real change of content is a conflict.
  */
-export function contentSha256(record: unknown): string {
-  return createHash('sha256').update(stringify(record) ?? 'null').digest('hex');
-}
-
 export function textSha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+/** Whether two parsed records are the same content however written (canonical JSON: keys sorted). */
+export function sameRecordContent(a: unknown, b: unknown): boolean {
+  return stringify(a) === stringify(b);
 }

@@ -1,5 +1,5 @@
 import type { PreparedEvent } from '../../ingest/cloudtrail-load';
-import { contentSha256 } from './content-hash';
+import { textSha256 } from './content-hash';
 import { normalizeCloudTrailRecord } from './normalize';
 import type { RejectedRecord, SourceRecord } from './types';
 import { validateCloudTrailRecord } from './validate';
@@ -16,7 +16,7 @@ export function prepareCloudTrailRecord(rec: SourceRecord): PreparedEvent | Reje
       event: normalizeCloudTrailRecord(checked.record),
       text: checked.text,
       record: checked.record,
-      contentSha256: contentSha256(checked.record),
+      contentSha256: textSha256(checked.text),
       source: rec.source,
       position: rec.position,
     };

@@ -73,12 +73,18 @@ const ISO_8601 =
 export function parseIsoTimestamp(text: string): Date | null {
   const m = ISO_8601.exec(text.trim());
   if (!m) return null;
-  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number);
+  const year = +m[1];
+  const month = +m[2];
+  const day = +m[3];
+  const hour = +m[4];
+  const minute = +m[5];
+  const second = m[6] === undefined ? 0 : +m[6];
   if (!isCalendarDate(year, month, day) || hour > 23 || minute > 59 || second > 59) return null;
   const millis = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
-  const offsetMinutes = m[8].toUpperCase() === 'Z' ? 0 : zoneOffsetMinutes(m[9], m[10], m[11]);
+  const offsetMinutes = m[8] === 'Z' || m[8] === 'z' ? 0 : zoneOffsetMinutes(m[9], m[10], m[11]);
   if (offsetMinutes === null) return null;
-  // setUTCFullYear, unlike Date.UTC, does not map years 0-99 to 1900-1999.
+  if (year >= 100) return new Date(Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000);
+  // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear does not
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);
   date.setUTCHours(hour, minute, second, millis);
@@ -92,9 +98,11 @@ function zoneOffsetMinutes(sign: string, hours: string, minutes: string): number
   return (sign === '-' ? -1 : 1) * (h * 60 + min);
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function isCalendarDate(year: number, month: number, day: number): boolean {
   if (month < 1 || month > 12 || day < 1) return false;
+  if (month !== 2) return day <= DAYS_IN_MONTH[month - 1];
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const daysInMonth = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-  return day <= daysInMonth[month - 1];
+  return day <= (leap ? 29 : 28);
 }
