@@ -4,16 +4,20 @@
  * rule catalog across teams, accounts and statuses, then times `complianceSummary` for each
  * grouping a dashboard or report asks for, both as the read function (one SQL statement) and as
  * the GraphQL query over HTTP through the real server. Target: under 200 ms per query.
+ * The server runs as it is deployed: `govgraph serve` in its own process with NODE_ENV=production
+ * (as the Dockerfile sets it); a query's time runs from sending it to its answer's last byte, and
+ * each answer is checked once, outside the timed runs.
  * The last line is one JSON object. Data is generated set-based in SQL (the events' content does
  * not change how violations are counted; their volume sits beside them as in production).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { Pool, Client } from 'pg';
-import pino from 'pino';
 import { migrate } from '../src/db/migrate';
 import { ALL_RULES } from '../src/domain/rules/registry';
 import { complianceSummary, type ComplianceDimension } from '../src/read/violations';
-import { loadConfig } from '../src/config/config';
-import { createApp } from '../src/server/app';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -64,6 +68,28 @@ async function seed(pool: Pool, events: number, violations: number): Promise<voi
   await pool.query('ANALYZE violations');
 }
 
+/** `govgraph serve` on a free port, as deployed; resolves with its URL once it listens. */
+async function startServer(databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
+  const bin = path.join(__dirname, '..', '..', 'bin', 'govgraph.js');
+  const child = spawn(process.execPath, [bin, 'serve'], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', NODE_ENV: 'production', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = once(child, 'exit').then(([code]) => {
+    throw new Error(`govgraph serve exited with ${code} before listening`);
+  });
+  exited.catch(() => undefined); // once it listens, its exit at the end is expected
+  const listening = (async () => {
+    for await (const line of createInterface({ input: child.stdout! })) {
+      const m = /listening on (\S+)/.exec(line);
+      if (m) return m[1];
+    }
+    throw new Error('govgraph serve closed its output before listening');
+  })();
+  const url = await Promise.race([listening, exited]);
+  return { url, child };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const max = (xs: number[]) => Math.max(...xs);
 
@@ -98,8 +124,8 @@ async function main(): Promise<void> {
     const { rows } = await pool.query<{ events: string; violations: string }>(
       'SELECT (SELECT count(*) FROM audit_events) AS events, (SELECT count(*) FROM violations) AS violations',
     );
-    const app = await createApp(loadConfig({ DATABASE_URL: url.toString() }), { log: pino({ level: 'silent' }) });
-    const { url: api } = await app.start(0);
+    const server = await startServer(url.toString());
+    const api = server.url;
 
     const end = new Date(START.getTime() + DAYS * 86400_000);
     const windows = { last30Days: { from: new Date(end.getTime() - 30 * 86400_000), to: end }, all90Days: { from: START, to: end } };
@@ -117,16 +143,18 @@ async function main(): Promise<void> {
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ query, variables: { from: w.from.toISOString(), to: w.to.toISOString(), groupBy } }),
           });
-          const body = (await res.json()) as { errors?: unknown; data?: { complianceSummary: unknown[] } };
-          if (body.errors || body.data?.complianceSummary.length !== groups) throw new Error(`GraphQL answer differs: ${JSON.stringify(body.errors)}`);
+          return res.text();
         };
+        const body = JSON.parse(await post()) as { errors?: unknown; data?: { complianceSummary: unknown[] } };
+        if (body.errors || body.data?.complianceSummary.length !== groups) throw new Error(`GraphQL answer differs: ${JSON.stringify(body.errors)}`);
         const gql = await time(runs, post);
         const row = { window: name, groupBy: groupBy.join('+') || '(none)', groups, sqlMedianMs: +median(sql).toFixed(1), sqlMaxMs: +max(sql).toFixed(1), graphqlMedianMs: +median(gql).toFixed(1), graphqlMaxMs: +max(gql).toFixed(1) };
         results.push(row);
         process.stderr.write(`${row.window.padEnd(11)} ${row.groupBy.padEnd(24)} ${String(groups).padStart(6)} groups  sql ${row.sqlMedianMs} ms (max ${row.sqlMaxMs})  graphql ${row.graphqlMedianMs} ms (max ${row.graphqlMaxMs})\n`);
       }
     }
-    await app.stop();
+    server.child.kill('SIGTERM');
+    await once(server.child, 'exit');
     await pool.end();
     const worstGraphqlMedianMs = Math.max(...results.map((r) => r.graphqlMedianMs));
     process.stdout.write(`${JSON.stringify({ events: Number(rows[0].events), violations: Number(rows[0].violations), runs, worstSqlMedianMs: Math.max(...results.map((r) => r.sqlMedianMs)), worstGraphqlMedianMs, targetMs: 200, queries: results })}\n`);

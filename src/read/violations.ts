@@ -228,12 +228,20 @@ export interface ComplianceSummaryRow {
 }
 
 /** Column expression and output name per dimension; the only SQL a caller's choice can reach. */
-const DIMENSIONS: Record<ComplianceDimension, { expr: string; as: keyof ComplianceSummaryRow }> = {
-  TEAM: { expr: 'v.team', as: 'team' },
-  RULE: { expr: 'v.rule_id', as: 'ruleId' },
-  ACCOUNT: { expr: 'v.account_id', as: 'accountId' },
-  // the day of the offending event in UTC, whatever the session's time zone
-  DAY: { expr: "date_trunc('day', v.event_time, 'UTC')", as: 'day' },
+const DAY_OF_EVENT = "date_bin('1 day', v.event_time, timestamptz '2000-01-01T00:00:00Z')";
+
+/** Per dimension: what it groups on, what is returned for it (as `as`), and how groups are ordered by it. */
+const DIMENSIONS: Record<ComplianceDimension, { expr: string; select?: string; as: keyof ComplianceSummaryRow; order: string }> = {
+  // groups are ordered bytewise: the same order on every server, and no locale comparison per group
+  TEAM: { expr: 'v.team', as: 'team', order: 'v.team COLLATE "C"' },
+  RULE: { expr: 'v.rule_id', as: 'ruleId', order: 'v.rule_id COLLATE "C"' },
+  ACCOUNT: { expr: 'v.account_id', as: 'accountId', order: 'v.account_id COLLATE "C"' },
+  // the day of the offending event in UTC, whatever the session's time zone: plain arithmetic on
+  // the timestamp (date_trunc with a zone converts every row), and the expression the
+  // violations_summary_groups statistics know, so Postgres expects as many groups as there are
+  // and counts them in a hash table instead of sorting every violation first
+  // (returned as epoch milliseconds: thousands of groups would each have a timestamp parsed otherwise)
+  DAY: { expr: DAY_OF_EVENT, select: `(extract(epoch FROM ${DAY_OF_EVENT}) * 1000)::bigint`, as: 'day', order: DAY_OF_EVENT },
 };
 
 /**
@@ -251,7 +259,7 @@ export async function complianceSummary(
     throw new InvalidInputError(`to (${window.to.toISOString()}) must be after from (${window.from.toISOString()})`, 'to');
   }
   const dims = [...new Set(groupByDims)].map((d) => DIMENSIONS[d]);
-  const keys = dims.map((d) => `${d.expr} AS "${d.as}"`);
+  const keys = dims.map((d) => `${d.select ?? d.expr} AS "${d.as}"`);
   const { rows } = await db.query<{ [k: string]: unknown; open: string; resolved: string; suppressed: string; total: string }>(
     `SELECT ${[...keys, ''].join(', ')}
             count(*) FILTER (WHERE v.status = 'OPEN') AS open,
@@ -261,14 +269,14 @@ export async function complianceSummary(
        FROM violations v
       WHERE v.event_time >= $1 AND v.event_time < $2
       ${dims.length ? `GROUP BY ${dims.map((d) => d.expr).join(', ')}` : ''}
-      ${dims.length ? `ORDER BY ${dims.map((d) => `${d.expr} ASC NULLS LAST`).join(', ')}` : ''}`,
+      ${dims.length ? `ORDER BY ${dims.map((d) => `${d.order} ASC NULLS LAST`).join(', ')}` : ''}`,
     [window.from, window.to],
   );
   return rows.map((r) => ({
     team: (r.team as string | undefined) ?? null,
     ruleId: (r.ruleId as string | undefined) ?? null,
     accountId: (r.accountId as string | undefined) ?? null,
-    day: (r.day as Date | undefined) ?? null,
+    day: r.day === undefined || r.day === null ? null : new Date(Number(r.day)),
     open: Number(r.open),
     resolved: Number(r.resolved),
     suppressed: Number(r.suppressed),
