@@ -5,6 +5,7 @@ import { tagsAt, type TagsAt as TagsAtMoment } from '../read/tags-at';
 import { parseArn } from '../domain/aws/arn';
 import { isJsonObject } from '../domain/cloudtrail/validate';
 import { matchesPrincipalPattern } from '../domain/rules/principal-patterns';
+import { IAM_SOURCE } from '../domain/rules/iam-guardrails';
 import { rulesReading } from '../domain/rules/reads';
 import type { Finding, Rule, RuleConfig, RuleContext, RuleEvent, Severity } from '../domain/rules/types';
 import type { PreparedEvent } from '../ingest/cloudtrail-load';
@@ -83,7 +84,11 @@ export async function evaluateEventIds(pool: Pool, eventIds: string[], opts: Eva
  */
 export function evaluatePreparedEvents(pool: Pool, events: PreparedEvent[], opts: EvaluationOptions): Promise<EvaluationCounts> {
   if (events.length === 0) return Promise.resolve({ events: 0, findings: 0, withdrawn: 0, resolved: 0 });
-  const stored = events.map(storedEventOf).sort((a, b) => a.event_time.getTime() - b.event_time.getTime() || (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0));
+  // an event no enabled rule reads is left out before its record is reshaped (evaluateStoredEvents
+  // would drop it too), except IAM calls: deleting a role resolves violations no rule reads it for
+  const rulesFor = rulesReading(opts.rules.filter((r) => !opts.config.disabledRules.includes(r.id)));
+  const read = events.filter((p) => p.event.eventSource === IAM_SOURCE || rulesFor(p.event.eventSource, p.event.eventName).length > 0);
+  const stored = read.map(storedEventOf).sort((a, b) => a.event_time.getTime() - b.event_time.getTime() || (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0));
   // the records say which resources they delete: only those (and the violations' own) can resolve a violation now
   const deletedArns = events.flatMap((p) => p.event.effects.flatMap((fx) => (fx.kind === 'delete' ? [fx.arn] : [])));
   return evaluateStoredEvents(pool.connect(), stored, opts, false, deletedArns);

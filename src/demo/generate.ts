@@ -23,7 +23,8 @@ export function* generateCloudTrailRecords(count: number, start = new Date(Date.
     switch (i % 10) {
       case 0:
       case 1:
-        yield createTrainingJob({ actor, time, region, jobName: `${team.toLowerCase()}-train-${i}`, team, vpc: i % 30 !== 0, hardened: i % 20 !== 1, seed });
+        // one training job in ten without a VPC (i % 50 === 0), another one in ten not hardened (i % 50 === 1)
+        yield createTrainingJob({ actor, time, region, jobName: `${team.toLowerCase()}-train-${i}`, team, vpc: i % 50 !== 0, hardened: i % 50 !== 1, seed });
         break;
       case 2:
         yield cloudTrailRecord({
@@ -47,7 +48,8 @@ export function* generateCloudTrailRecords(count: number, start = new Date(Date.
           actor, time, region, seed, eventSource: 'sagemaker.amazonaws.com', eventName: 'CreateNotebookInstance',
           requestParameters: {
             notebookInstanceName: `${team.toLowerCase()}-nb-${i}`, instanceType: 'ml.t3.medium', roleArn: `arn:aws:iam::${accountId}:role/${actor.name}`,
-            ...(i % 40 !== 4
+            // one notebook in ten left open (no VPC, KMS key, or closed internet and root access)
+            ...(i % 100 !== 4
               ? {
                   subnetId: 'subnet-0a1b2c3d4e5f60718', securityGroupIds: ['sg-0a1b2c3d4e5f60718'], directInternetAccess: 'Disabled', rootAccess: 'Disabled',
                   kmsKeyId: `arn:aws:kms:${region}:${accountId}:key/6f1e2d3c-4b5a-4978-8796-a5b4c3d2e1f0`,
