@@ -23,8 +23,8 @@ export function* generateCloudTrailRecords(count: number, start = new Date(Date.
     switch (i % 10) {
       case 0:
       case 1:
-        // one training job in ten without a VPC (i % 50 === 0), another one in ten not hardened (i % 50 === 1)
-        yield createTrainingJob({ actor, time, region, jobName: `${team.toLowerCase()}-train-${i}`, team, vpc: i % 50 !== 0, hardened: i % 50 !== 1, seed });
+        // one training job in twenty without a VPC (i % 100 === 0), another one in twenty not hardened (i % 100 === 1)
+        yield createTrainingJob({ actor, time, region, jobName: `${team.toLowerCase()}-train-${i}`, team, vpc: i % 100 !== 0, hardened: i % 100 !== 1, seed });
         break;
       case 2:
         yield cloudTrailRecord({
