@@ -59,7 +59,7 @@ export interface IamEventChanges {
   at: Date;
   changes: IamFactChange[];
   versions: PolicyVersionDocument[];
-  /** users and roles the event creates (the store leaves `principals` to CloudTrail actors and snapshots) */
+  /** users and roles the event creates: principals from the event's time on */
   principals: IamPrincipalSighting[];
 }
 

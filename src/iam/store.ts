@@ -11,7 +11,7 @@
  */
 import type { Pool, PoolClient } from 'pg';
 import type { RejectedRecord } from '../domain/cloudtrail/types';
-import { inTransaction, refreshDerivedState, upsertResources, upsertTeams } from '../ingest/inventory-load';
+import { adoptResourceTeams, inTransaction, refreshDerivedState, upsertResources, upsertTeams } from '../ingest/inventory-load';
 import { storeRejectedRecords } from '../ingest/rejected-load';
 import type { AuthorizationSnapshot } from './authorization-details';
 import type { IamEventChanges, IamPrincipalSighting, PolicyVersionDocument } from './facts';
@@ -270,6 +270,11 @@ async function grantsValidAt(client: PoolClient, account: string, at: Date): Pro
  */
 export async function applyIamEventChanges(client: PoolClient, events: IamEventChanges[], rejected: RejectedRecord[], runId: string | null): Promise<string[]> {
   await storeRejectedRecords(client, rejected, runId);
+  // users and roles an event creates are principals from then on, with the tags their create gave
+  // them (stored on the resource of the same ARN before this hook runs), whether or not they act
+  const created = events.flatMap((e) => e.principals.map((p) => ({ p, at: e.at })));
+  await upsertIamPrincipals(client, created);
+  await adoptResourceTeams(client, [...new Set(created.map((c) => c.p.arn))].sort());
   const withChanges = events.filter((e) => e.changes.length > 0 || e.versions.length > 0);
   if (withChanges.length === 0) return [];
   const accounts = [...new Set(withChanges.map((e) => e.accountId))].sort();
@@ -281,8 +286,6 @@ export async function applyIamEventChanges(client: PoolClient, events: IamEventC
   await retractAtNextSnapshot(client, inserted);
   const versions = withChanges.flatMap((e) => e.versions.map((v) => ({ v, accountId: e.accountId, sourceId: e.eventId })));
   await storePolicyVersions(client, versions.map((x) => x.accountId), versions.map((x) => x.v), versions.map((x) => x.sourceId));
-  // Users and roles an event creates are not made principals here: CloudTrail makes those that act,
-  // snapshots those that exist, and the grants read the entity facts themselves.
   await refreshIamAccounts(client, accounts);
   return accounts;
 }

@@ -58,10 +58,10 @@ export class Principal {
   @Field(() => String, { nullable: true, description: 'AWS unique id (AIDA…, AROA…) when a record gave it.' })
   awsPrincipalId!: string | null;
 
-  @Field(() => DateTimeScalar, { description: 'Time of the earliest stored event by this principal.' })
+  @Field(() => DateTimeScalar, { description: 'Earliest time govgraph saw it: its earliest stored event, the CloudTrail event that created it (CreateUser, CreateRole), or the first IAM snapshot that listed it.' })
   firstSeen!: Date;
 
-  @Field(() => DateTimeScalar, { description: 'Time of the latest stored event by this principal.' })
+  @Field(() => DateTimeScalar, { description: 'Latest time govgraph saw it: its latest stored event, its creating event, or the latest IAM snapshot that listed it.' })
   lastSeen!: Date;
 
   /** internal: tags as stored ({key: value}); the `tags` field lists them */

@@ -183,7 +183,8 @@ describe('the GraphQL API on the demo story', () => {
       // Assert
       expect(data.principal).toEqual({
         arn: user('user-a1'), type: 'IAM_USER', accountId: A, name: 'user-a1', awsPrincipalId: 'AIDA6ODU5QAHEXAMPLEA1',
-        firstSeen: '2026-11-02T09:00:00.000Z', lastSeen: '2026-11-02T09:01:00.000Z', team: { name: 'TeamA' },
+        // first seen when the administrator created the user (CreateUser at 08:05), before its own first call at 09:00
+        firstSeen: '2026-11-02T08:05:00.000Z', lastSeen: '2026-11-02T09:01:00.000Z', team: { name: 'TeamA' },
         tags: [{ key: 'studiouserid', value: 'user-a1' }, { key: 'team', value: 'TeamA' }],
         recentEvents: [{ eventName: 'CreatePresignedDomainUrl' }],
       });

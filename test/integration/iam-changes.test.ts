@@ -177,3 +177,39 @@ describe('IAM changes from CloudTrail between snapshots (real Postgres)', () => 
     ]);
   });
 });
+
+describe('users and roles created through CloudTrail are principals before they ever act (real Postgres)', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(() => db.drop());
+
+  it('CreateRole and CreateUser make principals with their unique ids and the team their create tagged them with', async () => {
+    // Arrange: a role tagged for TeamB and an untagged user, created by an administrator, neither acting
+    const roleArn = `arn:aws:iam::${A}:role/teams/SageMakerStudioDeveloperTeamBRole`;
+    const events = [
+      iam(T2, 'CreateRole', {
+        roleName: 'SageMakerStudioDeveloperTeamBRole', path: '/teams/',
+        assumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'sagemaker.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+        tags: [{ key: 'team', value: 'TeamB' }],
+      }, { role: { path: '/teams/', roleName: 'SageMakerStudioDeveloperTeamBRole', roleId: 'AROAEXAMPLETEAMB00001', arn: roleArn, createDate: 'Nov 3, 2026, 1:50:00 PM' } }),
+      iam(second(T2, 5), 'CreateUser', { userName: 'user-b9' }, { user: { path: '/', userName: 'user-b9', userId: 'AIDAEXAMPLEUSERB9001', arn: `arn:aws:iam::${A}:user/user-b9`, createDate: 'Nov 3, 2026, 1:50:05 PM' } }),
+    ];
+
+    // Act
+    await play(db, [{ events }]);
+
+    // Assert
+    const { rows } = await db.pool.query(
+      `SELECT p.arn, p.principal_type, p.account_id, p.name, p.aws_principal_id, p.first_seen, t.name AS team
+         FROM principals p LEFT JOIN teams t ON t.id = p.team_id
+        WHERE p.arn <> $1 ORDER BY p.arn`,
+      [`arn:aws:iam::${A}:user/${admin.name}`],
+    );
+    expect(rows).toEqual([
+      { arn: roleArn, principal_type: 'ROLE', account_id: A, name: 'SageMakerStudioDeveloperTeamBRole', aws_principal_id: 'AROAEXAMPLETEAMB00001', first_seen: T2, team: 'TeamB' },
+      { arn: `arn:aws:iam::${A}:user/user-b9`, principal_type: 'IAM_USER', account_id: A, name: 'user-b9', aws_principal_id: 'AIDAEXAMPLEUSERB9001', first_seen: second(T2, 5), team: null },
+    ]);
+  });
+});
