@@ -5,12 +5,11 @@ import { tagsAt, type TagsAt as TagsAtMoment } from '../read/tags-at';
 import { parseArn } from '../domain/aws/arn';
 import { isJsonObject } from '../domain/cloudtrail/validate';
 import { matchesPrincipalPattern } from '../domain/rules/principal-patterns';
-import { IAM_SOURCE } from '../domain/rules/iam-guardrails';
-import { rulesReading } from '../domain/rules/reads';
+import { enabledRules, rulesReading } from '../domain/rules/reads';
 import type { Finding, Rule, RuleConfig, RuleContext, RuleEvent, Severity } from '../domain/rules/types';
 import type { PreparedEvent } from '../ingest/cloudtrail-load';
 import { iamContextOptions, iamContexts, iamSnapshotsIn, iamSnapshotStoredEvent, TRAINING_RULE_ID, type IamSnapshotRef } from './iam-context';
-import { accountsWithIamChanges, resolveNoLongerAllowed } from './iam-resolution';
+import { accountsWithIamChanges, endsIamPermissions, resolveNoLongerAllowed } from './iam-resolution';
 import type { Suppression } from './rules-config';
 
 /**
@@ -85,9 +84,10 @@ export async function evaluateEventIds(pool: Pool, eventIds: string[], opts: Eva
 export function evaluatePreparedEvents(pool: Pool, events: PreparedEvent[], opts: EvaluationOptions): Promise<EvaluationCounts> {
   if (events.length === 0) return Promise.resolve({ events: 0, findings: 0, withdrawn: 0, resolved: 0 });
   // an event no enabled rule reads is left out before its record is reshaped (evaluateStoredEvents
-  // would drop it too), except IAM calls: deleting a role resolves violations no rule reads it for
-  const rulesFor = rulesReading(opts.rules.filter((r) => !opts.config.disabledRules.includes(r.id)));
-  const read = events.filter((p) => p.event.eventSource === IAM_SOURCE || rulesFor(p.event.eventSource, p.event.eventName).length > 0);
+  // would drop it too), except one that can end an IAM permission (a DeleteRole no rule reads
+  // still resolves violations: see accountsWithIamChanges)
+  const rulesFor = rulesReading(enabledRules(opts));
+  const read = events.filter((p) => endsIamPermissions(p.event) || rulesFor(p.event.eventSource, p.event.eventName).length > 0);
   const stored = read.map(storedEventOf).sort((a, b) => a.event_time.getTime() - b.event_time.getTime() || (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0));
   // the records say which resources they delete: only those (and the violations' own) can resolve a violation now
   const deletedArns = events.flatMap((p) => p.event.effects.flatMap((fx) => (fx.kind === 'delete' ? [fx.arn] : [])));
@@ -262,7 +262,7 @@ function findingSeverity(f: Finding): Severity | undefined {
 /** Runs every enabled rule on each event; pure apart from the caller's reads. */
 export function findViolations(events: RuleEvent[], contexts: RuleContext[], opts: EvaluationOptions): ViolationRow[] {
   // a rule reports nothing on an event it does not read: only those that read it are run
-  const rulesFor = rulesReading(opts.rules.filter((r) => !opts.config.disabledRules.includes(r.id)));
+  const rulesFor = rulesReading(enabledRules(opts));
   const rows: ViolationRow[] = [];
   events.forEach((event, i) => {
     const ctx = contexts[i];
@@ -347,7 +347,7 @@ async function evaluateStoredEvents(
   let opened: string[];
   let counts: EvaluationCounts;
   try {
-    const rulesFor = rulesReading(opts.rules.filter((r) => !opts.config.disabledRules.includes(r.id)));
+    const rulesFor = rulesReading(enabledRules(opts));
     const probe = probingContext(opts);
     // only events some rule reads, and of those only the ones whose verdict can depend on the context, are looked up
     const events = stored

@@ -12,6 +12,7 @@
  * instant are judged together.
  */
 import type { Pool, PoolClient } from 'pg';
+import { enabledRules } from '../domain/rules/reads';
 import { splitGrants, statementAsWritten, StatementNormalizer } from '../access/policies';
 import { buildIamArn, parseArn } from '../domain/aws/arn';
 import type { PrincipalType } from '../domain/cloudtrail/types';
@@ -601,7 +602,7 @@ export interface IamContextOptions {
 
 /** What to gather, from the enabled rules of an evaluation: their ids, and the IAM events each reads. */
 export function iamContextOptions(opts: { rules: readonly Rule[]; config: { disabledRules: string[] }; teamTagKey: string }): IamContextOptions {
-  const enabled = opts.rules.filter((r) => !opts.config.disabledRules.includes(r.id));
+  const enabled = enabledRules(opts);
   const namesOf = (id: string) => new Set(enabled.filter((r) => r.id === id).flatMap((r) => r.reads.filter((x) => x.eventSource === IAM_SOURCE).flatMap((x) => x.eventNames)));
   return { teamTagKey: opts.teamTagKey, ruleIds: new Set(enabled.map((r) => r.id)), guardrailEvents: namesOf(GUARDRAIL_RULE_ID), trainingEvents: namesOf(TRAINING_RULE_ID) };
 }

@@ -31,13 +31,17 @@ import { grantsAt, principalsAt, TRAINING_RULE_ID, trainingAttempts, type Moment
 /** The CloudTrail IAM changes that can take the permission away: those the rule reads, and deleting the principal or its group. */
 export const RESOLVING_EVENTS: readonly string[] = [...ACCESS_CHANGE_EVENTS, 'DeleteRole', 'DeleteUser', 'DeleteGroup'];
 
+/** Whether an event can end an IAM permission: a successful resolving IAM change, or an IAM snapshot. */
+export function endsIamPermissions(e: { eventSource: string; eventName: string; errorCode: string | null }): boolean {
+  if (isIamSnapshotEvent(e)) return true;
+  return e.eventSource === IAM_SOURCE && !e.errorCode && RESOLVING_EVENTS.includes(e.eventName);
+}
+
 /** The accounts whose IAM history a batch changed or judged: its successful IAM changes and its snapshots. */
 export function accountsWithIamChanges(stored: readonly StoredEvent[]): string[] {
   const accounts = new Set<string>();
   for (const e of stored) {
-    const snapshot = isIamSnapshotEvent({ eventSource: e.event_source, eventName: e.event_name });
-    const change = e.event_source === IAM_SOURCE && !e.error_code && RESOLVING_EVENTS.includes(e.event_name);
-    if ((snapshot || change) && e.account_id) accounts.add(e.account_id);
+    if (e.account_id && endsIamPermissions({ eventSource: e.event_source, eventName: e.event_name, errorCode: e.error_code })) accounts.add(e.account_id);
   }
   return [...accounts].sort();
 }

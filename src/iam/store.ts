@@ -174,7 +174,7 @@ async function storePrincipalTags(client: PoolClient, principals: IamPrincipalSi
   const tagged = principals.filter((p) => p.tags !== null);
   if (tagged.length === 0) return;
   await upsertTeams(client, tagged.map((p) => p.tags![ctx.teamTagKey] ?? ''));
-  const ids = await upsertResources(client, tagged.map((p) => ({ arn: p.arn, name: p.name, firstSeen: ctx.at, lastSeen: ctx.at })));
+  const { ids } = await upsertResources(client, tagged.map((p) => ({ arn: p.arn, name: p.name, firstSeen: ctx.at, lastSeen: ctx.at })));
   const pairs = tagged.flatMap((p) => Object.entries(p.tags!).map(([k, v]) => [ids.get(p.arn)!, k, v] as const));
   const resourceIds = tagged.map((p) => ids.get(p.arn)!);
   await client.query(

@@ -12,7 +12,7 @@ import {
   refreshDerivedState,
   ResourceSighting,
   TagObservation,
-  upsertResourceRows,
+  upsertResources,
   upsertTeams,
 } from './inventory-load';
 
@@ -222,7 +222,7 @@ async function storeEvents(client: PoolClient, fresh: PreparedEvent[], ctx: Load
   const principalIds = await upsertPrincipals(client, fresh);
   await upsertAccounts(client, fresh);
   const teamIds = await upsertTeams(client, createTagTeams(fresh, ctx.teamTagKey));
-  const resources = await upsertResourceRows(client, resourceSightings(fresh, principalIds, teamIds, ctx.teamTagKey));
+  const resources = await upsertResources(client, resourceSightings(fresh, principalIds, teamIds, ctx.teamTagKey));
   await copyRows(
     client,
     'audit_events',
@@ -341,13 +341,13 @@ async function applyInventoryEffects(
   type Lifecycle = { arn: string; at: Date; eventId: string };
   const latestDelete = new Map<string, Lifecycle>();
   const observations: TagObservation[] = [];
-  // tag effects per ARN: a resource this batch inserted whose one tag effect is its create
-  // already holds the tags and owner that create named (see resourceSightings)
-  const tagEffects = new Map<string, number>();
+  const creates = new Map<string, number>();
+  const retagged = new Set<string>();
   for (const { event: e } of events) {
     for (const fx of e.effects) {
       const resourceId = resources.ids.get(fx.arn)!;
-      if (fx.kind !== 'delete') tagEffects.set(fx.arn, (tagEffects.get(fx.arn) ?? 0) + (fx.kind === 'create' ? 1 : 2));
+      if (fx.kind === 'create') creates.set(fx.arn, (creates.get(fx.arn) ?? 0) + 1);
+      if (fx.kind === 'tag') retagged.add(fx.arn);
       const life = { arn: fx.arn, at: e.eventTime, eventId: e.eventId };
       const observe = (key: string, value: string | null) =>
         observations.push({ resourceId, key, value, at: e.eventTime, sourceEventId: e.eventId, sourceSyncRunId: null });
@@ -374,8 +374,10 @@ async function applyInventoryEffects(
     );
   }
   await insertTagObservations(client, observations);
+  // a resource this batch inserted, created once and not retagged here, already holds the tags
+  // and owner its create named (see resourceSightings): nothing to recompute
   const current = new Set<string>();
-  for (const [arn, n] of tagEffects) if (n === 1 && resources.inserted.has(arn)) current.add(resources.ids.get(arn)!);
+  for (const [arn, n] of creates) if (n === 1 && !retagged.has(arn) && resources.inserted.has(arn)) current.add(resources.ids.get(arn)!);
   await refreshDerivedState(client, [...new Set(observations.map((o) => o.resourceId))], ctx.teamTagKey, current);
 }
 

@@ -52,18 +52,9 @@ export function mergeSightings(sightings: ResourceSighting[]): ResourceSighting[
 /**
  * Inserts unknown resources and widens first/last seen of known ones; a sighting that is a
  * creation sets creator and time when it is the latest create (and brings back a resource
- * deleted before it). Returns ids by ARN.
+ * deleted before it). Returns ids by ARN, and which ARNs it inserted (rows new to the inventory).
  */
 export async function upsertResources(
-  client: PoolClient,
-  sightings: ResourceSighting[],
-  syncRunId: string | null = null,
-): Promise<Map<string, string>> {
-  return (await upsertResourceRows(client, sightings, syncRunId)).ids;
-}
-
-/** upsertResources, also telling which ARNs it inserted (rows new to the inventory). */
-export async function upsertResourceRows(
   client: PoolClient,
   sightings: ResourceSighting[],
   syncRunId: string | null = null,

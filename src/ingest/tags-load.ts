@@ -38,7 +38,7 @@ export async function loadTagBatch(pool: Pool, mappings: TagMapping[], rejected:
       // A resource listed twice in one run: the last listing wins.
       const byArn = new Map(mappings.map((m) => [m.resourceArn, m.tags]));
       const arns = [...byArn.keys()].sort();
-      const ids = await upsertResources(
+      const { ids } = await upsertResources(
         client,
         arns.map((arn) => ({ arn, name: null, firstSeen: ctx.at, lastSeen: ctx.at })),
         ctx.runId,

@@ -1,4 +1,4 @@
-import type { Rule } from './types';
+import type { Rule, RuleConfig } from './types';
 
 /**
  * Whether a rule reads events of this source and name, by its `reads` declaration: an event name
@@ -32,4 +32,9 @@ export function rulesReading<R extends Pick<Rule, 'reads'>>(rules: readonly R[])
     }
     return hit;
   };
+}
+
+/** The rules the configuration leaves enabled, in their order. */
+export function enabledRules<R extends Pick<Rule, 'id'>>(opts: { rules: readonly R[]; config: Pick<RuleConfig, 'disabledRules'> }): R[] {
+  return opts.rules.filter((r) => !opts.config.disabledRules.includes(r.id));
 }
