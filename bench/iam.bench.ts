@@ -26,6 +26,7 @@ import { migrate } from '../src/db/migrate';
 import { ingestIamPaths } from '../src/ingest/iam-ingest';
 import { ingestTagPaths } from '../src/ingest/ingest-files';
 import { createApp } from '../src/server/app';
+import { seededRandom } from '../src/demo/random';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -38,17 +39,6 @@ const SNAPSHOT_AT = new Date('2026-11-20T06:00:00Z');
 const TAGGED_AT = new Date('2026-11-21T06:00:00Z');
 const AT = new Date('2026-11-25T12:00:00Z');
 
-/** A small deterministic PRNG (mulberry32): the same requests every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const accountId = (i: number) => String(100000000000 + i * 111111111).padStart(12, '0');
 const doc = (...Statement: Record<string, unknown>[]) => ({ Version: '2012-10-17', Statement });
@@ -198,7 +188,7 @@ function resourcePages(account: number, principals: number): { arns: { kind: str
 
 /** The simulate requests: a mix of what the platform team and the rules ask. */
 function simulateRequests(n: number, accounts: number, principals: number, resources: ReturnType<typeof resourcePages>['arns'][]): SimulateInput[] {
-  const random = rng(20261201);
+  const random = seededRandom(20261201);
   const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)];
   const roles = Math.round(principals * 0.76);
   const users = principals - roles;

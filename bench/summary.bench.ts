@@ -18,6 +18,7 @@ import { Pool, Client } from 'pg';
 import { migrate } from '../src/db/migrate';
 import { ALL_RULES } from '../src/domain/rules/registry';
 import { complianceSummary, type ComplianceDimension } from '../src/read/violations';
+import { listeningUrl } from '../src/server/serve';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -81,8 +82,8 @@ async function startServer(databaseUrl: string): Promise<{ url: string; child: C
   exited.catch(() => undefined); // once it listens, its exit at the end is expected
   const listening = (async () => {
     for await (const line of createInterface({ input: child.stdout! })) {
-      const m = /listening on (\S+)/.exec(line);
-      if (m) return m[1];
+      const url = listeningUrl(line);
+      if (url) return url;
     }
     throw new Error('govgraph serve closed its output before listening');
   })();

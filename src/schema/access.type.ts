@@ -1,5 +1,5 @@
 import { ArgsType, Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { PolicyEffect, PolicySource } from './policy-grant.type';
+import { POLICY_KIND_DESCRIPTIONS, PolicyEffect, PolicyKind, PolicySource } from './policy-grant.type';
 import { DateTimeScalar, JSONScalar } from './scalars.type';
 import { Tag } from './tag.type';
 
@@ -19,33 +19,16 @@ registerEnumType(DecisionKind, {
   },
 });
 
-export enum PolicyType {
-  IDENTITY = 'IDENTITY',
-  INLINE = 'INLINE',
-  MANAGED = 'MANAGED',
-  GROUP_INLINE = 'GROUP_INLINE',
-  GROUP_MANAGED = 'GROUP_MANAGED',
-  PERMISSIONS_BOUNDARY = 'PERMISSIONS_BOUNDARY',
-  SCP = 'SCP',
-  RESOURCE_POLICY = 'RESOURCE_POLICY',
-  SESSION_POLICY = 'SESSION_POLICY',
-  TRUST_POLICY = 'TRUST_POLICY',
-}
+/** The policy type a denial comes from: a PolicyKind, or IDENTITY for the identity-based policies as a whole. */
+export const PolicyType = { IDENTITY: 'IDENTITY', ...PolicyKind } as const;
+export type PolicyType = (typeof PolicyType)[keyof typeof PolicyType];
 
 registerEnumType(PolicyType, {
   name: 'PolicyType',
   description: 'The policy type a denial comes from.',
   valuesConfig: {
     IDENTITY: { description: "The principal's identity-based policies (inline, managed, through groups)." },
-    INLINE: { description: 'An inline policy.' },
-    MANAGED: { description: 'A managed policy.' },
-    GROUP_INLINE: { description: "A group's inline policy." },
-    GROUP_MANAGED: { description: "A managed policy attached to a group." },
-    PERMISSIONS_BOUNDARY: { description: 'The permissions boundary.' },
-    SCP: { description: 'Service control policies.' },
-    RESOURCE_POLICY: { description: 'The resource-based policy.' },
-    SESSION_POLICY: { description: 'Session policies.' },
-    TRUST_POLICY: { description: "The role's trust policy." },
+    ...POLICY_KIND_DESCRIPTIONS,
   },
 });
 

@@ -15,20 +15,23 @@ export enum PolicyKind {
   TRUST_POLICY = 'TRUST_POLICY',
 }
 
+/** What each kind is, for PolicyKind and PolicyType (access.type.ts). */
+export const POLICY_KIND_DESCRIPTIONS: Record<PolicyKind, { description: string }> = {
+  INLINE: { description: "An inline policy of the user or role itself (identity-based)." },
+  MANAGED: { description: 'A managed policy attached to the user or role (identity-based).' },
+  GROUP_INLINE: { description: 'An inline policy of a group the user belongs to (identity-based).' },
+  GROUP_MANAGED: { description: 'A managed policy attached to a group the user belongs to (identity-based).' },
+  PERMISSIONS_BOUNDARY: { description: 'The managed policy set as the permissions boundary: it limits, never grants.' },
+  SCP: { description: 'A service control policy (given with the request).' },
+  RESOURCE_POLICY: { description: 'A resource-based policy (given with the request).' },
+  SESSION_POLICY: { description: 'A session policy (given with the request).' },
+  TRUST_POLICY: { description: "A role's trust policy: who may assume it." },
+};
+
 registerEnumType(PolicyKind, {
   name: 'PolicyKind',
   description: 'Where a policy comes from, and so how it takes part in a decision.',
-  valuesConfig: {
-    INLINE: { description: "An inline policy of the user or role itself (identity-based)." },
-    MANAGED: { description: 'A managed policy attached to the user or role (identity-based).' },
-    GROUP_INLINE: { description: 'An inline policy of a group the user belongs to (identity-based).' },
-    GROUP_MANAGED: { description: 'A managed policy attached to a group the user belongs to (identity-based).' },
-    PERMISSIONS_BOUNDARY: { description: 'The managed policy set as the permissions boundary: it limits, never grants.' },
-    SCP: { description: 'A service control policy (given with the request).' },
-    RESOURCE_POLICY: { description: 'A resource-based policy (given with the request).' },
-    SESSION_POLICY: { description: 'A session policy (given with the request).' },
-    TRUST_POLICY: { description: "A role's trust policy: who may assume it." },
-  },
+  valuesConfig: POLICY_KIND_DESCRIPTIONS,
 });
 
 /** `Allow` / `Deny` as AWS writes them. */

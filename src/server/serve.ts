@@ -1,6 +1,14 @@
 import type { Config } from '../config/config';
 import { createApp } from './app';
 
+const LISTENING = 'govgraph API listening on';
+
+/** The API's URL from what `govgraph serve` printed so far; null until it listens. */
+export function listeningUrl(output: string): string | null {
+  const m = new RegExp(`${LISTENING} (http://\\S+/graphql)`).exec(output);
+  return m ? m[1] : null;
+}
+
 /**
  * `govgraph serve`: the API until SIGINT or SIGTERM, then a graceful stop (requests in flight
  * finish, connections close). Prints one line with the URL once it listens.
@@ -8,7 +16,7 @@ import { createApp } from './app';
 export async function serve(config: Config): Promise<void> {
   const app = await createApp(config);
   const { url } = await app.start(config.PORT);
-  process.stdout.write(`govgraph API listening on ${url}\n`);
+  process.stdout.write(`${LISTENING} ${url}\n`);
   await new Promise<void>((resolve) => {
     const shutdown = () => {
       process.off('SIGINT', shutdown);

@@ -1,14 +1,13 @@
 import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { serverAudits } from 'graphql-http';
 import { ingestDemo, RunningApi, startApi } from '../support/api';
+import { listenOnLoopback } from '../support/listen';
 import { createTestDatabase, databaseUrl, TestDatabase } from '../support/postgres';
 
 /** A TCP port nothing listens on (bound, then released). */
 async function closedPort(): Promise<number> {
   const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
+  const port = await listenOnLoopback(srv);
   await new Promise<void>((resolve) => srv.close(() => resolve()));
   return port;
 }

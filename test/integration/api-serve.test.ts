@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ingestDemo } from '../support/api';
 import { createTestDatabase, TestDatabase } from '../support/postgres';
 import { REDIS_URL } from '../support/redis';
+import { listeningUrl } from '../../src/server/serve';
 
 /** `govgraph serve` as an operator runs it: the package's bin over the compiled code (`npm run build`). */
 const BIN = path.resolve(__dirname, '../../bin/govgraph.js');
@@ -28,8 +29,8 @@ describe('govgraph serve', () => {
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (c) => {
         stdout += c;
-        const m = /listening on (http:\/\/\S+\/graphql)/.exec(stdout);
-        if (m) resolve(m[1]);
+        const listening = listeningUrl(stdout);
+        if (listening) resolve(listening);
       });
       exited.then((code) => reject(new Error(`serve exited (${code}) before listening: ${stderr}`)));
     });

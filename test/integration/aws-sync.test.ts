@@ -1,14 +1,13 @@
-import { Queue, QueueEvents, Worker } from 'bullmq';
 import { createCloudTrailClient, createTaggingClient } from '../../src/aws/clients';
 import { Actor, cloudTrailRecord, createTrainingJob } from '../../src/demo/cloudtrail-records';
 import { readCheckpoint } from '../../src/ingest/runs';
 import { LookupEventsCheckpoint, syncLookupEvents } from '../../src/ingest/lookup-events-sync';
 import { syncTaggedResources } from '../../src/ingest/tag-sync';
 import { createLookupEventsProcessor } from '../../src/workers/processors';
-import { QUEUES, redisOptions, ScopeJob, schedulerId } from '../../src/workers/queues';
+import { QUEUES, ScopeJob, schedulerId } from '../../src/workers/queues';
 import { AwsJsonServer, LOOKUP_EVENTS_TARGET, startAwsJsonServer } from '../support/aws-json-server';
 import { createTestDatabase, TestDatabase } from '../support/postgres';
-import { REDIS_URL, testQueuePrefix } from '../support/redis';
+import { startTestQueue } from '../support/redis';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
@@ -95,28 +94,17 @@ describe('scheduled syncs against the AWS APIs (over HTTP, local JSON 1.1 server
 
   it('LookupEvents: runs as a BullMQ job scheduler per account and region', async () => {
     // Arrange
-    const prefix = testQueuePrefix();
-    const queue = new Queue<ScopeJob>(QUEUES.lookupEvents, { connection: redisOptions(REDIS_URL), prefix });
-    const events = new QueueEvents(QUEUES.lookupEvents, { connection: redisOptions(REDIS_URL), prefix });
-    const worker = new Worker<ScopeJob>(QUEUES.lookupEvents, createLookupEventsProcessor(lookupDeps(at(14))), { connection: redisOptions(REDIS_URL), prefix });
-    await events.waitUntilReady();
+    const { queue, firstResult, close } = await startTestQueue<ScopeJob>(QUEUES.lookupEvents, createLookupEventsProcessor(lookupDeps(at(14))));
     try {
       // Act
-      const done = new Promise<unknown>((resolve, reject) => {
-        events.once('completed', ({ returnvalue }) => resolve(returnvalue));
-        events.once('failed', ({ failedReason }) => reject(new Error(failedReason)));
-      });
       await queue.upsertJobScheduler(schedulerId(QUEUES.lookupEvents, scope), { every: 60_000 }, { name: 'lookup-events', data: scope });
-      const result = (await done) as { stored: number; window: { start: string } };
+      const result = (await firstResult) as { stored: number; window: { start: string } };
 
       // Assert
       expect(result.window.start).toBe(new Date(at(12).getTime() - 20 * 60_000).toISOString());
       expect(await queue.getJobSchedulers()).toEqual([expect.objectContaining({ key: 'lookup-events-111122223333-eu-west-1' })]);
     } finally {
-      await worker.close();
-      await events.close();
-      await queue.obliterate({ force: true });
-      await queue.close();
+      await close();
     }
   }, 30_000);
 

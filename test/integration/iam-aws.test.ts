@@ -1,14 +1,13 @@
-import { Queue, QueueEvents, Worker } from 'bullmq';
 import { createIamClient } from '../../src/aws/iam';
 import { demoAuthorizationDetails } from '../../src/demo/iam-story';
 import { transformAuthorizationDetails } from '../../src/iam/authorization-details';
 import { grantsForPrincipals } from '../../src/iam/grants-read';
 import { syncIamSnapshot } from '../../src/ingest/iam-snapshot-sync';
 import { createIamSnapshotProcessor } from '../../src/workers/processors';
-import { iamSchedulerId, IamSnapshotJob, QUEUES, redisOptions } from '../../src/workers/queues';
+import { iamSchedulerId, IamSnapshotJob, QUEUES } from '../../src/workers/queues';
 import { AwsQueryServer, startAwsQueryServer } from '../support/aws-query-server';
 import { createTestDatabase, TestDatabase } from '../support/postgres';
-import { REDIS_URL, testQueuePrefix } from '../support/redis';
+import { startTestQueue } from '../support/redis';
 
 const A = '111122223333';
 const at = (day: number, hour: number) => new Date(Date.UTC(2026, 10, day, hour));
@@ -79,19 +78,11 @@ describe('IAM snapshots through the SDK (over HTTP, local AWS Query server)', ()
 
   it('runs as a BullMQ job scheduler per account: scheduler → worker → rows', async () => {
     // Arrange
-    const prefix = testQueuePrefix();
-    const queue = new Queue<IamSnapshotJob>(QUEUES.iamSnapshot, { connection: redisOptions(REDIS_URL), prefix });
-    const events = new QueueEvents(QUEUES.iamSnapshot, { connection: redisOptions(REDIS_URL), prefix });
-    const worker = new Worker<IamSnapshotJob>(QUEUES.iamSnapshot, createIamSnapshotProcessor(deps(at(3, 9))), { connection: redisOptions(REDIS_URL), prefix });
-    await events.waitUntilReady();
+    const { queue, firstResult, close } = await startTestQueue<IamSnapshotJob>(QUEUES.iamSnapshot, createIamSnapshotProcessor(deps(at(3, 9))));
     try {
       // Act
-      const done = new Promise<unknown>((resolve, reject) => {
-        events.once('completed', ({ returnvalue }) => resolve(returnvalue));
-        events.once('failed', ({ failedReason }) => reject(new Error(failedReason)));
-      });
       await queue.upsertJobScheduler(iamSchedulerId(A), { every: 60_000 }, { name: 'iam-snapshot', data: { accountId: A } });
-      const result = (await done) as { snapshots: number; grants: number };
+      const result = (await firstResult) as { snapshots: number; grants: number };
 
       // Assert
       expect(result).toMatchObject({ snapshots: 1 });
@@ -99,10 +90,7 @@ describe('IAM snapshots through the SDK (over HTTP, local AWS Query server)', ()
       expect((await snapshots()).map((s) => s.taken_at)).toEqual([at(2, 9), at(3, 9)]);
       expect(await queue.getJobSchedulers()).toEqual([expect.objectContaining({ key: 'iam-snapshot-111122223333' })]);
     } finally {
-      await worker.close();
-      await events.close();
-      await queue.obliterate({ force: true });
-      await queue.close();
+      await close();
     }
   }, 30_000);
 });

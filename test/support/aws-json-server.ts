@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './listen';
 
 export const LOOKUP_EVENTS_TARGET = 'CloudTrail_20131101.LookupEvents';
 export const GET_RESOURCES_TARGET = 'ResourceGroupsTaggingAPI_20170126.GetResources';
@@ -261,11 +261,7 @@ export async function startAwsJsonServer(options: AwsJsonServerOptions = {}): Pr
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
 
   return {
     url: `http://127.0.0.1:${port}`,

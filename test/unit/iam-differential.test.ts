@@ -18,6 +18,7 @@ import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { evaluateRequest } from '../../src/domain/iam/evaluate';
 import { parsePolicyDocument } from '../../src/domain/iam/policy-document';
 import type { DecisionKind, EvaluationInput, PolicyKind, RequestContext, SourcedPolicy } from '../../src/domain/iam/types';
+import { seededRandom } from '../../src/demo/random';
 
 const ACCOUNT = '111122223333';
 const ALICE = `arn:aws:iam::${ACCOUNT}:user/alice`;
@@ -38,17 +39,6 @@ interface Case {
   resourcePolicy?: RawStatement[];
 }
 
-/** mulberry32: small, seeded, reproducible. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TARGETS = [
   { action: 's3:GetObject', resource: 'arn:aws:s3:::team-a-data/home/alice/report.csv', kind: 's3' },
@@ -261,7 +251,7 @@ describe('differential: our engine against iam-simulate', () => {
 
   it('agrees on 500 generated cases, the known divergences aside', async () => {
     // Arrange
-    const next = random(20261110);
+    const next = seededRandom(20261110);
     const cases = Array.from({ length: 500 }, () => generateCase(next));
     const disagreements: string[] = [];
     const outcomes = new Map<DecisionKind, number>();
