@@ -41,7 +41,8 @@ import type {
   RuleIamContext,
 } from '../domain/rules/types';
 import { attachmentKey, entityKey, inlinePolicyKey, membershipKey } from '../iam/facts';
-import { GRANT_COLUMNS, toGrantRow, type GrantDbRow, type PolicyGrantRow } from '../iam/grants-read';
+import { GRANT_COLUMNS, principalOfEntity, toGrantRow, USER_OR_ROLE_ENTITY, type GrantDbRow, type PolicyGrantRow } from '../iam/grants-read';
+import { tagsAsOfJoin } from '../read/tags-at';
 import type { StoredEvent } from './evaluate';
 
 type Queryable = Pick<PoolClient, 'query'>;
@@ -394,7 +395,7 @@ async function affectedPrincipals(client: Queryable, jobs: Job[], entityArns: Ma
      SELECT s.id, f.payload->>'arn', false, true
        FROM unnest($6::int[], $7::text[], $8::timestamptz[]) AS s(id, account_id, at)
        JOIN iam_fact_periods f
-         ON f.account_id = s.account_id AND f.fact_kind = 'ENTITY' AND (f.fact_key LIKE 'user/%' OR f.fact_key LIKE 'role/%')
+         ON f.account_id = s.account_id AND ${USER_OR_ROLE_ENTITY}
         AND f.validity @> s.at AND f.payload->>'arn' IS NOT NULL`,
     [
       via.map((v) => v.id), via.map((v) => v.accountId), via.map((v) => v.at), via.map((v) => v.policyArn), via.map((v) => v.groupName),
@@ -428,30 +429,15 @@ export async function principalsAt(client: Queryable, moments: Moment[]): Promis
        SELECT u.*, CASE WHEN u.before THEN u.at - interval '1 microsecond' ELSE u.at END AS t
          FROM unnest($1::int[], $2::text[], $3::timestamptz[], $4::bool[]) AS u(id, arn, at, before)
      )
-     SELECT q.id, f.account_id, f.fact_key, f.payload, COALESCE(tg.tags, '{}'::jsonb) AS tags
+     SELECT q.id, f.account_id, f.fact_key, f.payload, tg.tags
        FROM q
        JOIN iam_fact_periods f
-         ON f.fact_kind = 'ENTITY' AND f.account_id = split_part(q.arn, ':', 5) AND f.payload->>'arn' = q.arn AND f.validity @> q.t
-        AND (f.fact_key LIKE 'user/%' OR f.fact_key LIKE 'role/%')
+         ON ${USER_OR_ROLE_ENTITY} AND f.account_id = split_part(q.arn, ':', 5) AND f.payload->>'arn' = q.arn AND f.validity @> q.t
        LEFT JOIN resources r ON r.arn = q.arn
-       LEFT JOIN LATERAL (
-         SELECT jsonb_object_agg(l.tag_key, l.tag_value) FILTER (WHERE l.tag_value IS NOT NULL) AS tags
-           FROM (SELECT DISTINCT ON (c.tag_key) c.tag_key, c.tag_value FROM resource_tag_changes c
-                  WHERE c.resource_id = r.id AND c.changed_at <= q.t
-                  ORDER BY c.tag_key, c.changed_at DESC, c.id DESC) l
-       ) tg ON true`,
+       ${tagsAsOfJoin('tg', 'r.id', 'q.t')}`,
     [moments.map((m) => m.id), moments.map((m) => m.arn), moments.map((m) => m.at), moments.map((m) => m.before)],
   );
-  for (const r of rows) {
-    out.set(r.id, {
-      arn: r.payload.arn,
-      type: r.fact_key.startsWith('user/') ? 'IAM_USER' : 'ROLE',
-      accountId: r.account_id,
-      name: r.fact_key.slice(r.fact_key.indexOf('/') + 1),
-      awsPrincipalId: r.payload.id ?? null,
-      tags: r.tags,
-    });
-  }
+  for (const r of rows) out.set(r.id, { ...principalOfEntity(r), tags: r.tags });
   return out;
 }
 

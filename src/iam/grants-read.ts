@@ -4,6 +4,7 @@
  * GiST validity.
  */
 import type { Pool } from 'pg';
+import { tagsAsOfJoin } from '../read/tags-at';
 import type { Effect, PolicyKind, PolicySource } from '../domain/iam/types';
 
 /** One statement of one policy reaching one principal, valid over [validFrom, validTo). */
@@ -138,6 +139,22 @@ export async function grantHistory(pool: Pool, principalArn: string): Promise<Po
 }
 
 /** An IAM user or role as it stood at a moment. */
+/** An ENTITY fact row of a user or role (`user/<name>`, `role/<name>`) as the principal it is. */
+export function principalOfEntity(row: { account_id: string; fact_key: string; payload: { arn: string; id?: string | null } }): {
+  arn: string; type: 'IAM_USER' | 'ROLE'; accountId: string; name: string; awsPrincipalId: string | null;
+} {
+  return {
+    arn: row.payload.arn,
+    type: row.fact_key.startsWith('user/') ? 'IAM_USER' : 'ROLE',
+    accountId: row.account_id,
+    name: row.fact_key.slice(row.fact_key.indexOf('/') + 1),
+    awsPrincipalId: row.payload.id ?? null,
+  };
+}
+
+/** SQL: the ENTITY facts of users and roles (alias `f` of iam_fact_periods). */
+export const USER_OR_ROLE_ENTITY = `f.fact_kind = 'ENTITY' AND (f.fact_key LIKE 'user/%' OR f.fact_key LIKE 'role/%')`;
+
 export interface IamPrincipalAt {
   arn: string;
   type: 'IAM_USER' | 'ROLE';
@@ -170,27 +187,17 @@ export async function iamPrincipalsAt(pool: Pool, at: Date, opts: { accountId?: 
     account_id: string; fact_key: string; payload: { arn: string; id: string | null; path: string | null; createDate: string | null };
     valid_from: Date; valid_to: Date | null; tags: Record<string, string>;
   }>(
-    `SELECT f.account_id, f.fact_key, f.payload, lower(f.validity) AS valid_from, upper(f.validity) AS valid_to,
-            COALESCE(t.tags, '{}'::jsonb) AS tags
+    `SELECT f.account_id, f.fact_key, f.payload, lower(f.validity) AS valid_from, upper(f.validity) AS valid_to, t.tags
        FROM iam_fact_periods f
        LEFT JOIN resources r ON r.arn = f.payload->>'arn'
-       LEFT JOIN LATERAL (
-         SELECT jsonb_object_agg(l.tag_key, l.tag_value) FILTER (WHERE l.tag_value IS NOT NULL) AS tags
-           FROM (SELECT DISTINCT ON (c.tag_key) c.tag_key, c.tag_value FROM resource_tag_changes c
-                  WHERE c.resource_id = r.id AND c.changed_at <= $1
-                  ORDER BY c.tag_key, c.changed_at DESC, c.id DESC) l
-       ) t ON true
-      WHERE f.fact_kind = 'ENTITY' AND (f.fact_key LIKE 'user/%' OR f.fact_key LIKE 'role/%')
+       ${tagsAsOfJoin('t', 'r.id', '$1')}
+      WHERE ${USER_OR_ROLE_ENTITY}
         AND f.validity @> $1::timestamptz${where}
       ORDER BY f.payload->>'arn'`,
     params,
   );
   return rows.map((r) => ({
-    arn: r.payload.arn,
-    type: r.fact_key.startsWith('user/') ? 'IAM_USER' : 'ROLE',
-    accountId: r.account_id,
-    name: r.fact_key.slice(r.fact_key.indexOf('/') + 1),
-    awsPrincipalId: r.payload.id ?? null,
+    ...principalOfEntity(r),
     path: r.payload.path ?? '/',
     createDate: r.payload.createDate ? new Date(r.payload.createDate) : null,
     tags: r.tags,

@@ -9,6 +9,7 @@ import type { Effect, PolicyKind } from '../domain/iam/types';
 import { GRANT_COLUMNS, grantColumns, toGrantRow, type GrantDbRow, type PolicyGrantRow } from '../iam/grants-read';
 import { pageRequest, toPage, type Page, type PageRequest } from './pagination';
 import { Params, type Queryable, whereClause } from './sql';
+import { tagsAsOfJoin } from './tags-at';
 
 /** The grant's identity, in list order: principal, kind, policy ARN, policy name, group, statement index, valid from. */
 export type GrantKey = [string, string, string, string, string, string, string];
@@ -166,14 +167,10 @@ export async function entityAccessAt(db: Pool, accountId: string, entityKey: str
     // index on validity matches most of the table at any moment.
     name: 'govgraph-entity-access-at',
     text: `WITH e AS (
-       SELECT f.payload, lower(f.validity) AS valid_from, upper(f.validity) AS valid_to,
-              (SELECT jsonb_object_agg(x.tag_key, x.tag_value)
-                 FROM (SELECT DISTINCT ON (c.tag_key) c.tag_key, c.tag_value
-                         FROM resources r JOIN resource_tag_changes c ON c.resource_id = r.id
-                        WHERE r.arn = f.payload->>'arn' AND c.changed_at <= $3
-                        ORDER BY c.tag_key, c.changed_at DESC, c.id DESC) x
-                WHERE x.tag_value IS NOT NULL) AS tags
+       SELECT f.payload, lower(f.validity) AS valid_from, upper(f.validity) AS valid_to, t.tags
          FROM iam_fact_periods f
+         LEFT JOIN resources r ON r.arn = f.payload->>'arn'
+         ${tagsAsOfJoin('t', 'r.id', '$3')}
         WHERE f.account_id = $1 AND f.fact_kind = 'ENTITY' AND f.fact_key = $2
           AND lower(f.validity) <= $3::timestamptz AND (upper(f.validity) IS NULL OR upper(f.validity) > $3::timestamptz)
         LIMIT 1

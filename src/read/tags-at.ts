@@ -58,3 +58,18 @@ export async function tagsAt(db: Queryable, requests: readonly TagsAtRequest[]):
     return { known: true, tags: Object.fromEntries(entries) };
   });
 }
+
+/**
+ * tagsAt's rule inside a larger set-based statement (many resources, each at its own moment): a
+ * lateral join whose `<alias>.tags` is the jsonb of the tags resource `resourceId` carried at `at`
+ * (both SQL expressions), `{}` when none or no resource. Per key the latest observation at or
+ * before the moment (latest by time, then id); removed keys absent.
+ */
+export function tagsAsOfJoin(alias: string, resourceId: string, at: string): string {
+  return `LEFT JOIN LATERAL (
+         SELECT COALESCE(jsonb_object_agg(l.tag_key, l.tag_value) FILTER (WHERE l.tag_value IS NOT NULL), '{}'::jsonb) AS tags
+           FROM (SELECT DISTINCT ON (c.tag_key) c.tag_key, c.tag_value FROM resource_tag_changes c
+                  WHERE c.resource_id = ${resourceId} AND c.changed_at <= ${at}
+                  ORDER BY c.tag_key, c.changed_at DESC, c.id DESC) l
+       ) ${alias} ON true`;
+}
