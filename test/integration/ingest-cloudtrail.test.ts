@@ -51,6 +51,27 @@ describe('CloudTrail ingestion into the audit store', () => {
     expect(rows[0].raw).toEqual(records[0]);
   });
 
+  it('stores the new records of a file that also holds known ones, and only those', async () => {
+    // Arrange: a file of three records, then one repeating its middle record among two new ones
+    const job = (minute: number, name: string) =>
+      createTrainingJob({ actor: teamA, time: at(minute), region: REGION, jobName: name, team: 'TeamA', vpc: true });
+    const known = [job(20, 'mix-a'), job(21, 'mix-b'), job(22, 'mix-c')];
+    const later = [job(23, 'mix-d'), known[1], job(24, 'mix-e')];
+    const first = await writeJsonl(dir, 'mix-first.jsonl', known.map((r) => JSON.stringify(r)));
+    const second = await writeJsonl(dir, 'mix-second.jsonl', later.map((r) => JSON.stringify(r)));
+
+    // Act
+    const firstCounts = await ingest([first]);
+    const secondCounts = await ingest([second]);
+
+    // Assert
+    expect(firstCounts).toEqual({ read: 3, stored: 3, duplicates: 0, conflicts: 0, rejected: 0 });
+    expect(secondCounts).toEqual({ read: 3, stored: 2, duplicates: 1, conflicts: 0, rejected: 0 });
+    const ids = [...known, ...later].map((r) => r.eventID);
+    expect(await count('SELECT count(*) AS n FROM audit_events WHERE event_id = ANY($1)', [ids])).toBe(5);
+    expect(await count('SELECT count(*) AS n FROM audit_event_keys WHERE event_id = ANY($1)', [ids])).toBe(5);
+  });
+
   it('takes the same record written differently (key order, spacing, LookupEvents) as a duplicate, and a changed one as a conflict', async () => {
     // Arrange: one record stored from a log file, then redelivered pretty-printed with its keys
     // reversed, as a LookupEvents page, and once with one value changed
