@@ -5,7 +5,7 @@ import { tagsAt, type TagsAt as TagsAtMoment } from '../read/tags-at';
 import { parseArn } from '../domain/aws/arn';
 import { isJsonObject } from '../domain/cloudtrail/validate';
 import { matchesPrincipalPattern } from '../domain/rules/principal-patterns';
-import { enabledRules, rulesReading } from '../domain/rules/reads';
+import { considersCall, enabledRules, rulesReading } from '../domain/rules/reads';
 import type { Finding, Rule, RuleConfig, RuleContext, RuleEvent, Severity } from '../domain/rules/types';
 import type { PreparedEvent } from '../ingest/cloudtrail-load';
 import { iamContextOptions, iamContexts, iamSnapshotsIn, iamSnapshotStoredEvent, TRAINING_RULE_ID, type IamSnapshotRef } from './iam-context';
@@ -83,11 +83,11 @@ export async function evaluateEventIds(pool: Pool, eventIds: string[], opts: Eva
  */
 export function evaluatePreparedEvents(pool: Pool, events: PreparedEvent[], opts: EvaluationOptions): Promise<EvaluationCounts> {
   if (events.length === 0) return Promise.resolve({ events: 0, findings: 0, withdrawn: 0, resolved: 0 });
-  // an event no enabled rule reads is left out before its record is reshaped (evaluateStoredEvents
+  // an event no enabled rule reads (or considers, as a successful read for a rule of denied calls) is left out before its record is reshaped (evaluateStoredEvents
   // would drop it too), except one that can end an IAM permission (a DeleteRole no rule reads
   // still resolves violations: see accountsWithIamChanges)
   const rulesFor = rulesReading(enabledRules(opts));
-  const read = events.filter((p) => endsIamPermissions(p.event) || rulesFor(p.event.eventSource, p.event.eventName).length > 0);
+  const read = events.filter((p) => endsIamPermissions(p.event) || rulesFor(p.event.eventSource, p.event.eventName).some((r) => considersCall(r, p.event.errorCode)));
   const stored = read.map(storedEventOf).sort((a, b) => a.event_time.getTime() - b.event_time.getTime() || (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0));
   // the records say which resources they delete: only those (and the violations' own) can resolve a violation now
   const deletedArns = events.flatMap((p) => p.event.effects.flatMap((fx) => (fx.kind === 'delete' ? [fx.arn] : [])));
@@ -267,7 +267,7 @@ export function findViolations(events: RuleEvent[], contexts: RuleContext[], opt
   events.forEach((event, i) => {
     const ctx = contexts[i];
     for (const rule of rulesFor(event.eventSource, event.eventName)) {
-      if (rule.successfulOnly && event.errorCode) continue;
+      if (!considersCall(rule, event.errorCode)) continue;
       const findings: Finding[] = rule.evaluate(event, ctx);
       for (const f of findings) {
         const ownerTeam = f.resourceArn ? ctx.resourceOwners[f.resourceArn]?.team ?? null : null;
@@ -324,7 +324,7 @@ function probingContext(opts: EvaluationOptions): RuleContext {
  */
 function needsContext(event: RuleEvent, rules: readonly Rule[], probe: RuleContext): boolean {
   for (const rule of rules) {
-    if (rule.successfulOnly && event.errorCode) continue;
+    if (!considersCall(rule, event.errorCode)) continue;
     try {
       if (rule.evaluate(event, probe).length > 0) return true;
     } catch (err) {
@@ -351,7 +351,7 @@ async function evaluateStoredEvents(
     const probe = probingContext(opts);
     // only events some rule reads, and of those only the ones whose verdict can depend on the context, are looked up
     const events = stored
-      .filter((e) => rulesFor(e.event_source, e.event_name).length > 0)
+      .filter((e) => rulesFor(e.event_source, e.event_name).some((r) => considersCall(r, e.error_code)))
       .map(toRuleEvent)
       .filter((e) => needsContext(e, rulesFor(e.eventSource, e.eventName), probe));
     const pairs = events.flatMap((e) => [

@@ -34,25 +34,39 @@ function hasTextSpecial(text: string): boolean {
   return text.indexOf('\\') >= 0 || text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0 || text.indexOf('\t') >= 0;
 }
 
+/** ~256 KiB: one socket write per row would cost more than the rows themselves */
+const CHUNK_CHARS = 262_144;
+
+/**
+ * Rows in COPY's text format, as the bytes COPY reads, in ~256 KiB chunks: built apart from the
+ * write so that a pipeline can build the next batch's while the current one is written.
+ */
+export function copyTextChunks(rows: readonly CopyValue[][]): Buffer[] {
+  const out: Buffer[] = [];
+  let chunk = '';
+  for (const row of rows) {
+    for (let i = 0; i < row.length; i++) chunk += (i > 0 ? '\t' : '') + copyTextField(row[i]);
+    chunk += '\n';
+    if (chunk.length >= CHUNK_CHARS) {
+      out.push(Buffer.from(chunk));
+      chunk = '';
+    }
+  }
+  if (chunk) out.push(Buffer.from(chunk));
+  return out;
+}
+
 /**
  * Streams rows into a table with COPY … FROM STDIN (text format): the fastest set-based write Postgres
  * offers, one round trip per batch. Runs on the caller's client so it joins its transaction.
  */
 export async function copyRows(client: PoolClient, table: string, columns: string[], rows: CopyValue[][]): Promise<void> {
   if (rows.length === 0) return;
-  const sql = `COPY ${table} (${columns.join(', ')}) FROM STDIN`;
-  // ~256 KiB chunks: one socket write per row would cost more than the rows themselves
-  const chunks = function* () {
-    let chunk = '';
-    for (const row of rows) {
-      for (let i = 0; i < row.length; i++) chunk += (i > 0 ? '\t' : '') + copyTextField(row[i]);
-      chunk += '\n';
-      if (chunk.length >= 262_144) {
-        yield chunk;
-        chunk = '';
-      }
-    }
-    if (chunk) yield chunk;
-  };
-  await pipeline(Readable.from(chunks()), client.query(copyFrom(sql)));
+  await copyChunks(client, table, columns, copyTextChunks(rows));
+}
+
+/** copyRows for rows already in COPY's text format (copyTextChunks). */
+export async function copyChunks(client: PoolClient, table: string, columns: string[], chunks: readonly Buffer[]): Promise<void> {
+  if (chunks.length === 0) return;
+  await pipeline(Readable.from(chunks), client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)));
 }

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { isPrepared, prepareCloudTrailRecord } from '../domain/cloudtrail/prepare';
 import type { SourceItem } from '../domain/cloudtrail/source-item';
-import { addCounts, CloudTrailBatch, CloudTrailCounts, emptyCloudTrailCounts, loadCloudTrailBatchStaged, LoadContext } from './cloudtrail-load';
+import { addCounts, CloudTrailBatch, CloudTrailCounts, emptyCloudTrailCounts, loadCloudTrailBatchStaged, LoadContext, planCloudTrailBatch, PlannedBatch } from './cloudtrail-load';
 
 export const DEFAULT_BATCH_SIZE = 5000;
 
@@ -14,7 +14,8 @@ export interface IngestOptions extends LoadContext {
 /**
  * CloudTrail ingestion, one code path for the CLI and the workers: items from any source
  * (files, LookupEvents pages) → transform (pure) → load in set-based batches. While one batch
- * is written, the next is read and transformed, so parsing and Postgres work overlap; and while
+ * is written, the next is read, transformed and its writes planned (see PlannedBatch), so this
+ * thread's work and Postgres's overlap and the write waits on little but Postgres; and while
  * a batch's rules are evaluated (concurrent afterStore work), the next one is written, committing
  * only after that evaluation has finished.
  */
@@ -24,7 +25,7 @@ export async function ingestCloudTrailItems(pool: Pool, items: AsyncIterable<Sou
   let pending: Promise<void> = Promise.resolve();
   // the last stored batch's concurrent work: the next commit waits for it
   let after: Promise<void> = Promise.resolve();
-  const flush = (batch: CloudTrailBatch) => {
+  const flush = (batch: PlannedBatch) => {
     const previous = pending;
     pending = (async () => {
       await previous;
@@ -54,12 +55,13 @@ export async function ingestCloudTrailItems(pool: Pool, items: AsyncIterable<Sou
       else batch.rejected.push(prepared);
     }
     if (batch.events.length + batch.rejected.length >= size) {
+      const planned = planCloudTrailBatch(pool, batch, opts);
       await pending; // at most one batch in flight while the next is read: memory stays bounded
-      flush(batch);
+      flush(planned);
       batch = { events: [], rejected: [] };
     }
   }
-  flush(batch);
+  flush(planCloudTrailBatch(pool, batch, opts));
   await pending;
   await after;
   return totals;

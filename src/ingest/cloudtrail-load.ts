@@ -3,16 +3,19 @@ import { textArray, timestampArray } from '../db/array-literal';
 import type { NormalizedEvent, RejectedRecord } from '../domain/cloudtrail/types';
 import { storeRejectedRecords } from './rejected-load';
 import { applyStoredIamChanges } from './iam-events';
-import { copyRows } from '../db/copy';
+import { copyChunks, copyTextChunks } from '../db/copy';
 import { sameRecordContent } from '../domain/cloudtrail/content-hash';
+import { isoTimestamp } from '../db/array-literal';
 import {
   adoptResourceTeams,
   inTransaction,
   insertTagObservations,
+  prepareResourceRows,
   refreshDerivedState,
+  ResourceRows,
   ResourceSighting,
   TagObservation,
-  upsertResources,
+  upsertResourceRows,
   upsertTeams,
 } from './inventory-load';
 
@@ -83,7 +86,7 @@ const EVENT_COLUMNS = [
 
 /** First day (UTC) of each month the batch's events fall in: the partitions they need. */
 export function eventMonths(events: PreparedEvent[]): string[] {
-  const months = new Set(events.map((p) => p.event.eventTime.toISOString().slice(0, 7) + '-01'));
+  const months = new Set(events.map((p) => isoTimestamp(p.event.eventTime).slice(0, 7) + '-01'));
   return [...months].sort();
 }
 
@@ -121,52 +124,131 @@ export function splitInBatchRepeats(events: PreparedEvent[]): { firsts: Prepared
 }
 
 /**
+ * What a batch will write, built before its turn to be written (the transform's last step): in a
+ * pipeline the next batch's plan is built while the current one is written. It takes every first
+ * occurrence for new, as it usually is; when the claims find known ones, the load builds what it
+ * writes from the new events alone.
+ */
+export interface PlannedBatch {
+  batch: CloudTrailBatch;
+  firsts: PreparedEvent[];
+  inBatchDuplicates: number;
+  conflicts: Conflict[];
+  months: string[];
+  /** the firsts by eventID (claims take row locks in one order), and their claims in COPY's text format */
+  claimOrder: PreparedEvent[];
+  claimChunks: Buffer[];
+  writes: EventWrites;
+}
+
+/** The set-based writes of new events, as far as they can be built before the store assigns ids. */
+interface EventWrites {
+  principals: string[] | null;
+  accounts: string[] | null;
+  createTeams: string[];
+  resources: ResourceRows;
+  /** audit_events rows in COPY's text format when every principal's id was already known; else built at write time */
+  eventChunks: Buffer[] | null;
+}
+
+/**
+ * Principal ids by ARN as the store assigned them, by pool. A principal row is never deleted nor
+ * given another id, so an id once committed stays true; only committed ones are kept.
+ */
+const committedPrincipalIds = new WeakMap<Pool, Map<string, string>>();
+const PRINCIPAL_ID_CACHE_SIZE = 100_000;
+
+function principalIdsOf(pool: Pool): Map<string, string> {
+  let ids = committedPrincipalIds.get(pool);
+  if (!ids) committedPrincipalIds.set(pool, (ids = new Map()));
+  return ids;
+}
+
+function rememberPrincipalIds(pool: Pool, committed: Map<string, string>): void {
+  const ids = principalIdsOf(pool);
+  if (ids.size + committed.size > PRINCIPAL_ID_CACHE_SIZE) ids.clear();
+  for (const [arn, id] of committed) ids.set(arn, id);
+}
+
+/** Plans a batch's writes (see PlannedBatch): pure apart from reading the principal ids known to the pool. */
+export function planCloudTrailBatch(pool: Pool, batch: CloudTrailBatch, ctx: LoadContext): PlannedBatch {
+  const { firsts, duplicates, conflicts } = splitInBatchRepeats(batch.events);
+  const claimOrder = [...firsts].sort((a, b) => (a.event.eventId < b.event.eventId ? -1 : 1));
+  return {
+    batch,
+    firsts,
+    inBatchDuplicates: duplicates,
+    conflicts,
+    months: batch.events.length > 0 ? eventMonths(batch.events) : [],
+    claimOrder,
+    claimChunks: copyTextChunks(claimOrder.map((p) => [p.event.eventId, p.event.eventTime, p.contentSha256])),
+    writes: planEventWrites(firsts, ctx, principalIdsOf(pool)),
+  };
+}
+
+function planEventWrites(events: PreparedEvent[], ctx: LoadContext, knownPrincipalIds: ReadonlyMap<string, string>): EventWrites {
+  const allKnown = events.every((p) => !p.event.principal || knownPrincipalIds.has(p.event.principal.arn));
+  return {
+    principals: principalParams(events),
+    accounts: accountParams(events),
+    createTeams: createTagTeams(events, ctx.teamTagKey),
+    resources: prepareResourceRows(resourceSightings(events, ctx.teamTagKey)),
+    eventChunks: allKnown ? eventCopyChunks(events, knownPrincipalIds, ctx.runId) : null,
+  };
+}
+
+/**
  * Stores one batch exactly once by eventID, in one transaction: claims the eventIDs, upserts the
  * principals and resources the new events name, COPYs the new events, applies their inventory
  * effects, and keeps conflicts and rejected records aside. Replaying a batch stores nothing new.
  */
 export async function loadCloudTrailBatch(pool: Pool, batch: CloudTrailBatch, ctx: LoadContext): Promise<CloudTrailCounts> {
-  const { counts, after } = await loadCloudTrailBatchStaged(pool, batch, ctx);
+  const { counts, after } = await loadCloudTrailBatchStaged(pool, planCloudTrailBatch(pool, batch, ctx), ctx);
   await after;
   return counts;
 }
 
 /**
- * loadCloudTrailBatch for a pipeline: the transaction commits only once `commitAfter` settles
- * (the previous batch's concurrent work), and the afterStore work it started comes back unawaited
- * in `after` (already settled for a plain afterStore, which is awaited here as before).
+ * loadCloudTrailBatch for a pipeline, of a batch planned beforehand: the transaction commits only
+ * once `commitAfter` settles (the previous batch's concurrent work), and the afterStore work it
+ * started comes back unawaited in `after` (already settled for a plain afterStore, which is
+ * awaited here as before).
  */
 export async function loadCloudTrailBatchStaged(
   pool: Pool,
-  batch: CloudTrailBatch,
+  plan: PlannedBatch,
   ctx: LoadContext,
   commitAfter: Promise<unknown> = Promise.resolve(),
 ): Promise<{ counts: CloudTrailCounts; after: Promise<void> }> {
+  const { batch } = plan;
   const read = batch.events.length + batch.rejected.length;
   const client = await pool.connect();
   let released = false;
   try {
-    if (batch.events.length > 0) await ensurePartitions(pool, client, eventMonths(batch.events));
+    if (plan.months.length > 0) await ensurePartitions(pool, client, plan.months);
     let stored: PreparedEvent[] = [];
+    let principalIds = new Map<string, string>();
     const counts = await inTransaction(client, async () => {
-      const { firsts, duplicates: inBatchDuplicates, conflicts } = splitInBatchRepeats(batch.events);
-      const { fresh, duplicates, conflicts: knownConflicts } = await claimEventIds(client, firsts);
+      const { fresh, duplicates, conflicts: knownConflicts } = await claimEventIds(client, plan);
       stored = fresh;
-      conflicts.push(...knownConflicts);
-      await storeEvents(client, fresh, ctx);
+      const conflicts = [...plan.conflicts, ...knownConflicts];
+      // the plan took every first occurrence for new; if some were known, the writes are built from the new ones
+      const writes = fresh.length === plan.firsts.length ? plan.writes : planEventWrites(fresh, ctx, new Map());
+      principalIds = await storeEvents(client, fresh, ctx, writes);
       const storedConflicts = await storeConflicts(client, conflicts, ctx.runId);
       await storeRejectedRecords(client, batch.rejected, ctx.runId);
       await commitAfter;
       return {
         read,
         stored: fresh.length,
-        duplicates: inBatchDuplicates + duplicates,
+        duplicates: plan.inBatchDuplicates + duplicates,
         conflicts: storedConflicts,
         rejected: batch.rejected.length,
       };
     });
     client.release();
     released = true;
+    rememberPrincipalIds(pool, principalIds);
     if (!ctx.afterStore || stored.length === 0) return { counts, after: Promise.resolve() };
     const work = ctx.afterStore(stored.map((p) => p.event.eventId), stored);
     if (!('concurrently' in work)) {
@@ -184,10 +266,10 @@ export async function loadCloudTrailBatchStaged(
  * The primary key makes this race-safe: a concurrent batch with the same eventID waits on the
  * row lock and then sees the conflict.
  */
-async function claimEventIds(client: PoolClient, events: PreparedEvent[]) {
+async function claimEventIds(client: PoolClient, plan: PlannedBatch) {
+  const events = plan.firsts;
   if (events.length === 0) return { fresh: [], duplicates: 0, conflicts: [] as Conflict[] };
-  const sorted = [...events].sort((a, b) => (a.event.eventId < b.event.eventId ? -1 : 1));
-  const claimed = (await claimAllNew(client, sorted)) ? null : await claimUnknown(client, sorted);
+  const claimed = (await claimAllNew(client, plan.claimChunks)) ? null : await claimUnknown(client, plan.claimOrder);
   const fresh = claimed ? events.filter((p) => claimed.has(p.event.eventId)) : events;
   const known = claimed ? events.filter((p) => !claimed.has(p.event.eventId)) : [];
   let duplicates = 0;
@@ -215,10 +297,10 @@ async function claimEventIds(client: PoolClient, events: PreparedEvent[]) {
  * the cost of the INSERT … ON CONFLICT below. Any known eventID makes the COPY fail on the
  * primary key; the savepoint undoes it and false sends the batch the row-by-row way.
  */
-async function claimAllNew(client: PoolClient, sorted: PreparedEvent[]): Promise<boolean> {
+async function claimAllNew(client: PoolClient, claimChunks: Buffer[]): Promise<boolean> {
   await client.query('SAVEPOINT claim_all_new');
   try {
-    await copyRows(client, 'audit_event_keys', ['event_id', 'event_time', 'content_sha256'], sorted.map((p) => [p.event.eventId, p.event.eventTime, p.contentSha256]));
+    await copyChunks(client, 'audit_event_keys', ['event_id', 'event_time', 'content_sha256'], claimChunks);
   } catch (err) {
     if ((err as { code?: string }).code !== '23505') throw err; // unique_violation
     await client.query('ROLLBACK TO SAVEPOINT claim_all_new');
@@ -253,30 +335,37 @@ async function storedRecordsOf(client: PoolClient, eventIds: string[]): Promise<
 
 const parsedRecord = (p: PreparedEvent): unknown => p.record ?? JSON.parse(p.text);
 
-async function storeEvents(client: PoolClient, fresh: PreparedEvent[], ctx: LoadContext): Promise<void> {
-  if (fresh.length === 0) return;
-  const principalIds = await upsertPrincipals(client, fresh);
-  await upsertAccounts(client, fresh);
-  const teamIds = await upsertTeams(client, createTagTeams(fresh, ctx.teamTagKey));
-  const resources = await upsertResources(client, resourceSightings(fresh, principalIds, teamIds, ctx.teamTagKey));
-  await copyRows(
-    client,
-    'audit_events',
-    EVENT_COLUMNS,
-    fresh.map(({ event: e, text, contentSha256 }) => [
+async function storeEvents(client: PoolClient, fresh: PreparedEvent[], ctx: LoadContext, writes: EventWrites): Promise<Map<string, string>> {
+  if (fresh.length === 0) return new Map();
+  const principalIds = await upsertPrincipals(client, writes.principals);
+  await upsertAccounts(client, writes.accounts);
+  const teamIds = await upsertTeams(client, writes.createTeams);
+  const resources = await upsertResourceRows(client, writes.resources, null, {
+    creator: (r) => (r.created?.principalArn ? principalIds.get(r.created.principalArn) ?? null : null),
+    ownerTeam: (r) => (r.initial?.team ? teamIds.get(r.initial.team) ?? null : null),
+  });
+  await copyChunks(client, 'audit_events', EVENT_COLUMNS, writes.eventChunks ?? eventCopyChunks(fresh, principalIds, ctx.runId));
+  await applyInventoryEffects(client, fresh, resources, ctx);
+  await adoptResourceTeams(client, [...principalIds.keys()]);
+  await applyStoredIamChanges(client, fresh, ctx.runId);
+  return principalIds;
+}
+
+/** The events' audit_events rows in COPY's text format, given their principals' ids. */
+function eventCopyChunks(events: PreparedEvent[], principalIds: ReadonlyMap<string, string>, runId: string | null): Buffer[] {
+  return copyTextChunks(
+    events.map(({ event: e, text, contentSha256 }) => [
       e.eventId, e.eventTime, e.eventSource, e.eventName, e.eventType, e.eventCategory, e.awsRegion,
       e.accountId, e.principal ? principalIds.get(e.principal.arn) ?? null : null, e.principal?.arn ?? null,
       e.principal?.type ?? null, e.userIdentityArn, e.sessionName, e.accessKeyId, e.invokedBy,
       e.sourceIpAddress, e.userAgent, e.errorCode, e.errorMessage, e.readOnly,
-      e.resources.map((r) => r.arn), text, contentSha256, ctx.runId,
+      e.resources.map((r) => r.arn), text, contentSha256, runId,
     ]),
   );
-  await applyInventoryEffects(client, fresh, resources, ctx);
-  await adoptResourceTeams(client, [...principalIds.keys()]);
-  await applyStoredIamChanges(client, fresh, ctx.runId);
 }
 
-async function upsertPrincipals(client: PoolClient, events: PreparedEvent[]): Promise<Map<string, string>> {
+/** upsertPrincipals' parameters: one row per principal the events name, first and last seen across them. */
+function principalParams(events: PreparedEvent[]): string[] | null {
   type Row = { arn: string; type: string; accountId: string | null; name: string; awsId: string | null; first: Date; last: Date };
   const byArn = new Map<string, Row>();
   for (const { event: e } of events) {
@@ -291,7 +380,15 @@ async function upsertPrincipals(client: PoolClient, events: PreparedEvent[]): Pr
     }
   }
   const rows = [...byArn.values()].sort((a, b) => (a.arn < b.arn ? -1 : 1));
-  if (rows.length === 0) return new Map();
+  if (rows.length === 0) return null;
+  return [
+    textArray(rows.map((r) => r.arn)), textArray(rows.map((r) => r.type)), textArray(rows.map((r) => r.accountId)), textArray(rows.map((r) => r.name)),
+    textArray(rows.map((r) => r.awsId)), timestampArray(rows.map((r) => r.first)), timestampArray(rows.map((r) => r.last)),
+  ];
+}
+
+async function upsertPrincipals(client: PoolClient, params: string[] | null): Promise<Map<string, string>> {
+  if (!params) return new Map();
   const { rows: out } = await client.query<{ id: string; arn: string }>(
     `INSERT INTO principals AS p (arn, principal_type, account_id, name, aws_principal_id, first_seen, last_seen)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])
@@ -302,15 +399,13 @@ async function upsertPrincipals(client: PoolClient, events: PreparedEvent[]): Pr
        -- the account root and "another account" share arn:aws:iam::<acct>:root; Root is the more precise
        principal_type = CASE WHEN EXCLUDED.principal_type = 'ROOT' THEN 'ROOT' ELSE p.principal_type END
      RETURNING p.id::text AS id, p.arn`,
-    [
-      textArray(rows.map((r) => r.arn)), textArray(rows.map((r) => r.type)), textArray(rows.map((r) => r.accountId)), textArray(rows.map((r) => r.name)),
-      textArray(rows.map((r) => r.awsId)), timestampArray(rows.map((r) => r.first)), timestampArray(rows.map((r) => r.last)),
-    ],
+    params,
   );
   return new Map(out.map((r) => [r.arn, r.id]));
 }
 
-async function upsertAccounts(client: PoolClient, events: PreparedEvent[]): Promise<void> {
+/** upsertAccounts' parameters: each twelve-digit account the events name, first and last seen across them. */
+function accountParams(events: PreparedEvent[]): string[] | null {
   const span = new Map<string, { first: Date; last: Date }>();
   for (const { event: e } of events) {
     if (!e.accountId || !/^\d{12}$/.test(e.accountId)) continue;
@@ -322,13 +417,18 @@ async function upsertAccounts(client: PoolClient, events: PreparedEvent[]): Prom
     }
   }
   const ids = [...span.keys()].sort();
-  if (ids.length === 0) return;
+  if (ids.length === 0) return null;
+  return [textArray(ids), timestampArray(ids.map((id) => span.get(id)!.first)), timestampArray(ids.map((id) => span.get(id)!.last))];
+}
+
+async function upsertAccounts(client: PoolClient, params: string[] | null): Promise<void> {
+  if (!params) return;
   await client.query(
     `INSERT INTO accounts AS a (account_id, first_seen, last_seen)
      SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[])
      ON CONFLICT (account_id) DO UPDATE SET first_seen = LEAST(a.first_seen, EXCLUDED.first_seen),
                                             last_seen = GREATEST(a.last_seen, EXCLUDED.last_seen)`,
-    [textArray(ids), timestampArray(ids.map((id) => span.get(id)!.first)), timestampArray(ids.map((id) => span.get(id)!.last))],
+    params,
   );
 }
 
@@ -336,12 +436,7 @@ async function upsertAccounts(client: PoolClient, events: PreparedEvent[]): Prom
  * Every resource the events touched, plus those their inventory effects name. S3 objects stay
  * in the events' resource ARNs but are not inventoried: data events would flood the table.
  */
-export function resourceSightings(
-  events: PreparedEvent[],
-  principalIds: Map<string, string>,
-  teamIds: Map<string, string>,
-  teamTagKey: string,
-): ResourceSighting[] {
+export function resourceSightings(events: PreparedEvent[], teamTagKey: string): ResourceSighting[] {
   const out: ResourceSighting[] = [];
   const isS3Object = (arn: string) => /^arn:[\w-]+:s3:::[^/]+\/./.test(arn);
   for (const { event: e } of events) {
@@ -349,10 +444,9 @@ export function resourceSightings(
       if (!isS3Object(r.arn)) out.push({ arn: r.arn, name: r.name, firstSeen: e.eventTime, lastSeen: e.eventTime });
     }
     for (const fx of e.effects) {
-      const created = fx.kind === 'create'
-        ? { at: e.eventTime, eventId: e.eventId, principalId: e.principal ? principalIds.get(e.principal.arn) ?? null : null }
-        : undefined;
-      const initial = fx.kind === 'create' ? { tags: fx.tags, ownerTeamId: teamIds.get(fx.tags[teamTagKey] ?? '') ?? null } : undefined;
+      // the creator's and the owner team's ids are bound when written (SightingIds)
+      const created = fx.kind === 'create' ? { at: e.eventTime, eventId: e.eventId, principalId: null, principalArn: e.principal?.arn ?? null } : undefined;
+      const initial = fx.kind === 'create' ? { tags: fx.tags, ownerTeamId: null, team: fx.tags[teamTagKey] ?? null } : undefined;
       out.push({ arn: fx.arn, name: fx.kind === 'create' ? fx.name : null, firstSeen: e.eventTime, lastSeen: e.eventTime, created, initial });
     }
   }

@@ -19,13 +19,15 @@ export interface ResourceSighting {
    * Tags a new row starts with (the create request's), with the owner team they name. Only an
    * insert uses them; refreshDerivedState stays the authority and rewrites a row only if it differs.
    */
-  initial?: { tags: Record<string, string>; ownerTeamId: string | null };
+  initial?: { tags: Record<string, string>; ownerTeamId: string | null; /** the owner team by name, its id bound at write time (SightingIds) */ team?: string | null };
 }
 
 export interface ResourceCreation {
   at: Date;
   eventId: string;
   principalId: string | null;
+  /** the creator by ARN, its id bound at write time (SightingIds) */
+  principalArn?: string | null;
 }
 
 const LATER_CREATE = '(EXCLUDED.created_at IS NOT NULL AND (r.created_at IS NULL OR r.created_at < EXCLUDED.created_at))';
@@ -50,18 +52,71 @@ export function mergeSightings(sightings: ResourceSighting[]): ResourceSighting[
 }
 
 /**
+ * Merged sightings with the statement parameters that need nothing from the store, built apart
+ * from the write so that a pipeline can build the next batch's while the current one is written.
+ */
+export interface ResourceRows {
+  rows: ResourceSighting[];
+  /** array literals of the upsert's columns, by column */
+  params: { head: string[]; createdAt: string; createdEventId: string; tags: string };
+}
+
+export function prepareResourceRows(sightings: ResourceSighting[]): ResourceRows {
+  const rows = mergeSightings(sightings);
+  const parsed = rows.map((r) => parseArn(r.arn));
+  return {
+    rows,
+    params: {
+      head: [
+        textArray(rows.map((r) => r.arn)),
+        textArray(parsed.map((p) => p?.service ?? 'unknown')),
+        textArray(parsed.map((p) => p?.resourceType ?? null)),
+        textArray(rows.map((r, i) => r.name ?? parsed[i]?.resourceName ?? null)),
+        textArray(parsed.map((p) => p?.region || null)),
+        textArray(parsed.map((p) => p?.accountId || null)),
+        timestampArray(rows.map((r) => r.firstSeen)),
+        timestampArray(rows.map((r) => r.lastSeen)),
+      ],
+      createdAt: timestampArray(rows.map((r) => r.created?.at ?? null)),
+      createdEventId: textArray(rows.map((r) => r.created?.eventId ?? null)),
+      tags: textArray(rows.map((r) => (r.initial ? JSON.stringify(r.initial.tags) : null))),
+    },
+  };
+}
+
+/** The ids a sighting names by ARN or team name (a creator, an owner team), as the store assigned them. */
+export interface SightingIds {
+  creator(row: ResourceSighting): string | null;
+  ownerTeam(row: ResourceSighting): string | null;
+}
+
+const IDS_GIVEN: SightingIds = {
+  creator: (r) => r.created?.principalId ?? null,
+  ownerTeam: (r) => r.initial?.ownerTeamId ?? null,
+};
+
+/**
  * Inserts unknown resources and widens first/last seen of known ones; a sighting that is a
  * creation sets creator and time when it is the latest create (and brings back a resource
  * deleted before it). Returns ids by ARN, and which ARNs it inserted (rows new to the inventory).
  */
-export async function upsertResources(
+export function upsertResources(
   client: PoolClient,
   sightings: ResourceSighting[],
   syncRunId: string | null = null,
 ): Promise<{ ids: Map<string, string>; inserted: Set<string> }> {
-  const rows = mergeSightings(sightings);
+  return upsertResourceRows(client, prepareResourceRows(sightings), syncRunId);
+}
+
+/** upsertResources for rows prepared beforehand, with the store's ids bound now. */
+export async function upsertResourceRows(
+  client: PoolClient,
+  prepared: ResourceRows,
+  syncRunId: string | null = null,
+  bound: SightingIds = IDS_GIVEN,
+): Promise<{ ids: Map<string, string>; inserted: Set<string> }> {
+  const { rows, params } = prepared;
   if (rows.length === 0) return { ids: new Map(), inserted: new Set() };
-  const parsed = rows.map((r) => parseArn(r.arn));
   const { rows: out } = await client.query<{ id: string; arn: string; inserted: boolean }>(
     `INSERT INTO resources AS r (arn, service, resource_type, name, region, account_id, first_seen, last_seen, last_sync_run_id,
                                  created_at, created_event_id, created_by_principal_id, tags, owner_team_id)
@@ -89,20 +144,13 @@ export async function upsertResources(
      -- xmax is 0 on a row version this statement inserted
      RETURNING r.id::text AS id, r.arn, (r.xmax = 0) AS inserted`,
     [
-      textArray(rows.map((r) => r.arn)),
-      textArray(parsed.map((p) => p?.service ?? 'unknown')),
-      textArray(parsed.map((p) => p?.resourceType ?? null)),
-      textArray(rows.map((r, i) => r.name ?? parsed[i]?.resourceName ?? null)),
-      textArray(parsed.map((p) => p?.region || null)),
-      textArray(parsed.map((p) => p?.accountId || null)),
-      timestampArray(rows.map((r) => r.firstSeen)),
-      timestampArray(rows.map((r) => r.lastSeen)),
+      ...params.head,
       syncRunId,
-      timestampArray(rows.map((r) => r.created?.at ?? null)),
-      textArray(rows.map((r) => r.created?.eventId ?? null)),
-      textArray(rows.map((r) => r.created?.principalId ?? null)),
-      textArray(rows.map((r) => (r.initial ? JSON.stringify(r.initial.tags) : null))),
-      textArray(rows.map((r) => r.initial?.ownerTeamId ?? null)),
+      params.createdAt,
+      params.createdEventId,
+      textArray(rows.map((r) => bound.creator(r))),
+      params.tags,
+      textArray(rows.map((r) => bound.ownerTeam(r))),
     ],
   );
   const ids = new Map(out.map((r) => [r.arn, r.id]));

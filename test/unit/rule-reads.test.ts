@@ -4,7 +4,7 @@ import { Actor, cloudTrailRecord, CloudTrailRecord, sageMakerArn } from '../../s
 import { generateCloudTrailRecords } from '../../src/demo/generate';
 import { demoCloudTrailRecords } from '../../src/demo/story';
 import { isPrepared, prepareCloudTrailRecord } from '../../src/domain/cloudtrail/prepare';
-import { ruleReads, rulesReading } from '../../src/domain/rules/reads';
+import { considersCall, ruleReads, rulesReading } from '../../src/domain/rules/reads';
 import { GUARDRAIL_CHANGE_EVENTS } from '../../src/domain/rules/catalog/iam-guardrail-weakened';
 import { ACCESS_CHANGE_EVENTS } from '../../src/domain/rules/catalog/iam-training-without-vpc-allowed';
 import { ALL_RULES } from '../../src/domain/rules/registry';
@@ -124,6 +124,41 @@ describe('rules report only on the events they declare they read', () => {
 
     // Assert
     expect(offenders.slice(0, 5)).toEqual([]);
+  });
+
+  it.each(ALL_RULES.map((r) => [r.id, r] as const))('%s reports nothing on a call whose outcome it does not consider', (_id, rule) => {
+    // Arrange: every event of the corpus as a success, a denial and another failure
+    const outcomes = [
+      { errorCode: null, errorMessage: null },
+      { errorCode: 'AccessDenied', errorMessage: 'User: arn:aws:sts::111122223333:assumed-role/x/y is not authorized to perform: sagemaker:DeleteExperiment' },
+      { errorCode: 'ValidationException', errorMessage: 'Could not find experiment' },
+    ];
+    const offenders: string[] = [];
+    for (const base of events) {
+      for (const outcome of outcomes) {
+        if (considersCall(rule, outcome.errorCode)) continue;
+        const event = { ...base, ...outcome };
+        // Act
+        for (const ctx of contextsFor(event)) {
+          if (rule.evaluate(event, ctx).length > 0) offenders.push(`${event.eventName} ${outcome.errorCode ?? 'succeeded'}`);
+        }
+      }
+    }
+
+    // Assert
+    expect(offenders.slice(0, 5)).toEqual([]);
+  });
+
+  it('leaves out of a rule of denied calls the successful and the otherwise failed ones', () => {
+    // Arrange
+    const deniedOnly = { successfulOnly: false, deniedOnly: true };
+
+    // Act / Assert
+    expect(considersCall(deniedOnly, 'AccessDenied')).toBe(true);
+    expect(considersCall(deniedOnly, null)).toBe(false);
+    expect(considersCall(deniedOnly, 'ValidationException')).toBe(false);
+    expect(considersCall({ successfulOnly: true }, null)).toBe(true);
+    expect(considersCall({ successfulOnly: true }, 'AccessDenied')).toBe(false);
   });
 
   it('matches event names exactly, by prefix (`Create*`) or any (`*`)', () => {

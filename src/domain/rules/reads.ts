@@ -1,3 +1,4 @@
+import { callOutcome } from './access-facts';
 import type { Rule, RuleConfig } from './types';
 
 /**
@@ -37,4 +38,13 @@ export function rulesReading<R extends Pick<Rule, 'reads'>>(rules: readonly R[])
 /** The rules the configuration leaves enabled, in their order. */
 export function enabledRules<R extends Pick<Rule, 'id'>>(opts: { rules: readonly R[]; config: Pick<RuleConfig, 'disabledRules'> }): R[] {
   return opts.rules.filter((r) => !opts.config.disabledRules.includes(r.id));
+}
+
+/**
+ * Whether a rule considers a call of this outcome at all (successfulOnly, deniedOnly): one it does
+ * not consider gives no finding (test/unit/rule-reads.test.ts holds every rule to that).
+ */
+export function considersCall(rule: Pick<Rule, 'successfulOnly' | 'deniedOnly'>, errorCode: string | null): boolean {
+  if (rule.successfulOnly && errorCode) return false;
+  return !rule.deniedOnly || callOutcome({ errorCode }) === 'denied';
 }

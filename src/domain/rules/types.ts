@@ -188,6 +188,8 @@ export interface Rule {
   reads: { eventSource: string; eventNames: string[] }[];
   /** true when it only considers successful calls (no errorCode) */
   successfulOnly: boolean;
+  /** true when it only considers calls denied for want of permission (see callOutcome) */
+  deniedOnly?: boolean;
   remediation: string;
   /** pure: the same event and context always give the same findings */
   evaluate(event: RuleEvent, ctx: RuleContext): Finding[];

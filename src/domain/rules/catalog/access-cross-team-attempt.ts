@@ -25,6 +25,7 @@ export const accessCrossTeamAttempt: Rule = {
     + `so that "Did anyone from TeamB touch TeamA's experiments?" can be answered. Denials are errorCode ${DENIED_ERROR_CODES.join(', ')}.`,
   reads: [{ eventSource: SAGEMAKER_SOURCE, eventNames: ['*'] }],
   successfulOnly: false,
+  deniedOnly: true,
   remediation:
     'Ask the principal\'s team what it was trying to do: a mistaken resource name, a shared artifact that should be re-tagged or copied, or probing. '
     + 'Nothing to undo: the call was denied.',
