@@ -5,7 +5,6 @@
  * streamed record by record so memory stays flat.
  */
 import type { SourceItem } from '../domain/cloudtrail/source-item';
-import type { SourceRecord } from '../domain/cloudtrail/types';
 import {
   errorMessage,
   type JsonToken,

@@ -179,7 +179,7 @@ export function planCloudTrailBatch(pool: Pool, batch: CloudTrailBatch, ctx: Loa
     firsts,
     inBatchDuplicates: duplicates,
     conflicts,
-    months: batch.events.length > 0 ? eventMonths(batch.events) : [],
+    months: eventMonths(batch.events),
     claimOrder,
     claimChunks: copyTextChunks(claimOrder.map((p) => [p.event.eventId, p.event.eventTime, p.contentSha256])),
     writes: planEventWrites(firsts, ctx, principalIdsOf(pool)),
@@ -340,10 +340,7 @@ async function storeEvents(client: PoolClient, fresh: PreparedEvent[], ctx: Load
   const principalIds = await upsertPrincipals(client, writes.principals);
   await upsertAccounts(client, writes.accounts);
   const teamIds = await upsertTeams(client, writes.createTeams);
-  const resources = await upsertResourceRows(client, writes.resources, null, {
-    creator: (r) => (r.created?.principalArn ? principalIds.get(r.created.principalArn) ?? null : null),
-    ownerTeam: (r) => (r.initial?.team ? teamIds.get(r.initial.team) ?? null : null),
-  });
+  const resources = await upsertResourceRows(client, writes.resources, null, { principals: principalIds, teams: teamIds });
   await copyChunks(client, 'audit_events', EVENT_COLUMNS, writes.eventChunks ?? eventCopyChunks(fresh, principalIds, ctx.runId));
   await applyInventoryEffects(client, fresh, resources, ctx);
   await adoptResourceTeams(client, [...principalIds.keys()]);
@@ -444,9 +441,9 @@ export function resourceSightings(events: PreparedEvent[], teamTagKey: string): 
       if (!isS3Object(r.arn)) out.push({ arn: r.arn, name: r.name, firstSeen: e.eventTime, lastSeen: e.eventTime });
     }
     for (const fx of e.effects) {
-      // the creator's and the owner team's ids are bound when written (SightingIds)
-      const created = fx.kind === 'create' ? { at: e.eventTime, eventId: e.eventId, principalId: null, principalArn: e.principal?.arn ?? null } : undefined;
-      const initial = fx.kind === 'create' ? { tags: fx.tags, ownerTeamId: null, team: fx.tags[teamTagKey] ?? null } : undefined;
+      // the creator and the owner team by ARN and name: their ids are bound when written (SightingIds)
+      const created = fx.kind === 'create' ? { at: e.eventTime, eventId: e.eventId, principalArn: e.principal?.arn ?? null } : undefined;
+      const initial = fx.kind === 'create' ? { tags: fx.tags, team: fx.tags[teamTagKey] ?? null } : undefined;
       out.push({ arn: fx.arn, name: fx.kind === 'create' ? fx.name : null, firstSeen: e.eventTime, lastSeen: e.eventTime, created, initial });
     }
   }

@@ -16,18 +16,17 @@ export interface ResourceSighting {
   /** set when a Create* event made it: the latest create wins */
   created?: ResourceCreation;
   /**
-   * Tags a new row starts with (the create request's), with the owner team they name. Only an
+   * Tags a new row starts with (the create request's), with the owner team they name (by name). Only an
    * insert uses them; refreshDerivedState stays the authority and rewrites a row only if it differs.
    */
-  initial?: { tags: Record<string, string>; ownerTeamId: string | null; /** the owner team by name, its id bound at write time (SightingIds) */ team?: string | null };
+  initial?: { tags: Record<string, string>; team: string | null };
 }
 
 export interface ResourceCreation {
   at: Date;
   eventId: string;
-  principalId: string | null;
-  /** the creator by ARN, its id bound at write time (SightingIds) */
-  principalArn?: string | null;
+  /** the creating principal, by ARN: its id is the store's (SightingIds) */
+  principalArn: string | null;
 }
 
 const LATER_CREATE = '(EXCLUDED.created_at IS NOT NULL AND (r.created_at IS NULL OR r.created_at < EXCLUDED.created_at))';
@@ -84,16 +83,13 @@ export function prepareResourceRows(sightings: ResourceSighting[]): ResourceRows
   };
 }
 
-/** The ids a sighting names by ARN or team name (a creator, an owner team), as the store assigned them. */
+/** The store's ids of the creators and owner teams sightings name, by principal ARN and team name. */
 export interface SightingIds {
-  creator(row: ResourceSighting): string | null;
-  ownerTeam(row: ResourceSighting): string | null;
+  principals: ReadonlyMap<string, string>;
+  teams: ReadonlyMap<string, string>;
 }
 
-const IDS_GIVEN: SightingIds = {
-  creator: (r) => r.created?.principalId ?? null,
-  ownerTeam: (r) => r.initial?.ownerTeamId ?? null,
-};
+const NO_IDS: SightingIds = { principals: new Map(), teams: new Map() };
 
 /**
  * Inserts unknown resources and widens first/last seen of known ones; a sighting that is a
@@ -108,12 +104,12 @@ export function upsertResources(
   return upsertResourceRows(client, prepareResourceRows(sightings), syncRunId);
 }
 
-/** upsertResources for rows prepared beforehand, with the store's ids bound now. */
+/** upsertResources for rows prepared beforehand; the creators' and owner teams' ids are bound now, from `named`. */
 export async function upsertResourceRows(
   client: PoolClient,
   prepared: ResourceRows,
   syncRunId: string | null = null,
-  bound: SightingIds = IDS_GIVEN,
+  named: SightingIds = NO_IDS,
 ): Promise<{ ids: Map<string, string>; inserted: Set<string> }> {
   const { rows, params } = prepared;
   if (rows.length === 0) return { ids: new Map(), inserted: new Set() };
@@ -148,9 +144,9 @@ export async function upsertResourceRows(
       syncRunId,
       params.createdAt,
       params.createdEventId,
-      textArray(rows.map((r) => bound.creator(r))),
+      textArray(rows.map((r) => (r.created?.principalArn ? named.principals.get(r.created.principalArn) ?? null : null))),
       params.tags,
-      textArray(rows.map((r) => bound.ownerTeam(r))),
+      textArray(rows.map((r) => (r.initial?.team ? named.teams.get(r.initial.team) ?? null : null))),
     ],
   );
   const ids = new Map(out.map((r) => [r.arn, r.id]));

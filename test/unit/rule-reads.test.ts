@@ -1,9 +1,9 @@
-import { storedEventOf, toRuleEvent } from '../../src/compliance/evaluate';
+import { toRuleEvent } from '../../src/compliance/evaluate';
 import { iamSnapshotStoredEvent } from '../../src/compliance/iam-context';
+import { ruleEventOf } from '../support/rule-events';
 import { Actor, cloudTrailRecord, CloudTrailRecord, sageMakerArn } from '../../src/demo/cloudtrail-records';
 import { generateCloudTrailRecords } from '../../src/demo/generate';
 import { demoCloudTrailRecords } from '../../src/demo/story';
-import { isPrepared, prepareCloudTrailRecord } from '../../src/domain/cloudtrail/prepare';
 import { considersCall, ruleReads, rulesReading } from '../../src/domain/rules/reads';
 import { GUARDRAIL_CHANGE_EVENTS } from '../../src/domain/rules/catalog/iam-guardrail-weakened';
 import { ACCESS_CHANGE_EVENTS } from '../../src/domain/rules/catalog/iam-training-without-vpc-allowed';
@@ -64,11 +64,7 @@ function iamChanges(): CloudTrailRecord[] {
 
 function ruleEvents(): RuleEvent[] {
   const records = [...demoCloudTrailRecords(), ...generateCloudTrailRecords(400), ...bareCreates(), ...iamChanges()];
-  const events = records.map((r) => {
-    const p = prepareCloudTrailRecord({ source: 'test', position: '', value: r, text: JSON.stringify(r) });
-    if (!isPrepared(p)) throw new Error(p.reason);
-    return toRuleEvent(storedEventOf(p));
-  });
+  const events = records.map(ruleEventOf);
   return [...events, toRuleEvent(iamSnapshotStoredEvent({ accountId: '111122223333', takenAt: new Date('2026-11-06T12:00:00Z') }))];
 }
 

@@ -1,4 +1,4 @@
-import { parseArn, buildSageMakerArn } from '../../src/domain/aws/arn';
+import { buildSageMakerArn } from '../../src/domain/aws/arn';
 import { normalizeCloudTrailRecord } from '../../src/domain/cloudtrail/normalize';
 import { Actor, cloudTrailRecord, CloudTrailRecord, createTrainingJob } from '../../src/demo/cloudtrail-records';
 import { DEMO_ACCOUNT, DEMO_DOMAIN_ID, DEMO_REGION, demoCloudTrailRecords } from '../../src/demo/story';
@@ -12,7 +12,8 @@ import { studioUserProfileMissingStudioUserId } from '../../src/domain/rules/cat
 import { taggingMissingTeamTag } from '../../src/domain/rules/catalog/tagging-missing-team-tag';
 import { assessTeamTagMismatch, taggingTeamTagMismatch } from '../../src/domain/rules/catalog/tagging-team-tag-mismatch';
 import { firstMatchingPattern, matchesPrincipalPattern } from '../../src/domain/rules/principal-patterns';
-import { DEFAULT_RULE_CONFIG, type RuleConfig, type RuleContext, type RuleEvent } from '../../src/domain/rules/types';
+import { DEFAULT_RULE_CONFIG, type RuleConfig, type RuleContext } from '../../src/domain/rules/types';
+import { ruleEventOf } from '../support/rule-events';
 
 type Json = Record<string, unknown>;
 type Tags = Record<string, string>;
@@ -42,32 +43,6 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
  * the name in the principal ARN, primaryResourceArn = the first `…Arn` in the response, else the
  * first touched resource of the event's own service (for CreatePresignedDomainUrl: the domain).
  */
-function ruleEventOf(record: CloudTrailRecord): RuleEvent {
-  const n = normalizeCloudTrailRecord(record);
-  const identity = isObject(record.userIdentity) ? record.userIdentity : {};
-  const response = isObject(record.responseElements) ? record.responseElements : {};
-  const resourceArns = n.resources.map((r) => r.arn);
-  const fromResponse = Object.entries(response).find(([k, v]) => /Arn$/i.test(k) && typeof v === 'string' && parseArn(v));
-  const service = n.eventSource.split('.')[0];
-  return {
-    eventId: n.eventId,
-    eventTime: n.eventTime,
-    eventSource: n.eventSource,
-    eventName: n.eventName,
-    awsRegion: n.awsRegion,
-    accountId: n.accountId,
-    principalArn: n.principal?.arn ?? null,
-    principalType: n.principal?.type ?? null,
-    principalName: typeof identity.userName === 'string' ? identity.userName : (n.principal ? parseArn(n.principal.arn)?.resourceName ?? null : null),
-    errorCode: n.errorCode,
-    errorMessage: n.errorMessage,
-    requestParameters: isObject(record.requestParameters) ? record.requestParameters : {},
-    responseElements: response,
-    resourceArns,
-    primaryResourceArn: (fromResponse?.[1] as string | undefined) ?? resourceArns.find((a) => parseArn(a)?.service === service) ?? null,
-    userAgent: n.userAgent,
-  };
-}
 
 /**
  * The context as of the event's time, built like the evaluator's: the principal's tags, and for

@@ -1,5 +1,6 @@
-import { storedEventOf, toRuleEvent } from '../../src/compliance/evaluate';
+import { toRuleEvent } from '../../src/compliance/evaluate';
 import { iamSnapshotStoredEvent } from '../../src/compliance/iam-context';
+import { ruleEventOf } from '../support/rule-events';
 import { Actor, cloudTrailRecord, CloudTrailRecord } from '../../src/demo/cloudtrail-records';
 import {
   NOTEBOOK_PRODUCT_POLICY_ARN,
@@ -8,7 +9,6 @@ import {
   SAGEMAKER_STUDIO_DEVELOPER,
   policyArn,
 } from '../../src/demo/iam-story';
-import { isPrepared, prepareCloudTrailRecord } from '../../src/domain/cloudtrail/prepare';
 import { iamGuardrailWeakened } from '../../src/domain/rules/catalog/iam-guardrail-weakened';
 import { IAM_RULES } from '../../src/domain/rules/catalog/iam-index';
 import { iamTrainingWithoutVpcAllowed } from '../../src/domain/rules/catalog/iam-training-without-vpc-allowed';
@@ -53,12 +53,6 @@ const createPolicyVersion = (document: Json, setAsDefault = true, versionId = 'v
 const putRolePolicy = (roleName: string, policyName: string, document: Json) =>
   iamCall('PutRolePolicy', { roleName, policyName, policyDocument: JSON.stringify(document) });
 
-/** A RuleEvent exactly as the evaluator builds it from the stored record. */
-function ruleEventOf(record: CloudTrailRecord): RuleEvent {
-  const p = prepareCloudTrailRecord({ source: 'test', position: 'line 1', value: record, text: JSON.stringify(record) });
-  if (!isPrepared(p)) throw new Error(p.reason);
-  return toRuleEvent(storedEventOf(p));
-}
 
 const managed = (document: Json | null, versionId = 'v2', kind: IamPolicyInForce['kind'] = 'MANAGED', attachedToArn: string | null = null): IamPolicyInForce => ({
   kind, policyArn: NOTEBOOK_PRODUCT_POLICY_ARN, policyName: 'SageMakerNotebookProductPolicy', versionId, attachedToArn, document,
