@@ -228,8 +228,12 @@ export async function loadCloudTrailBatchStaged(
     if (plan.months.length > 0) await ensurePartitions(pool, client, plan.months);
     let stored: PreparedEvent[] = [];
     let principalIds = new Map<string, string>();
-    const counts = await inTransaction(client, async () => {
-      const { fresh, duplicates, conflicts: knownConflicts } = await claimEventIds(client, plan);
+    // The usual batch is all new: its claims are one COPY, first in its transaction. A known
+    // eventID fails that COPY on the primary key; the transaction, which had written nothing
+    // else, is then run again claiming row by row.
+    let allNew = plan.firsts.length > 0;
+    const store = () => inTransaction(client, async () => {
+      const { fresh, duplicates, conflicts: knownConflicts } = await claimEventIds(client, plan, allNew);
       stored = fresh;
       const conflicts = [...plan.conflicts, ...knownConflicts];
       // the plan took every first occurrence for new; if some were known, the writes are built from the new ones
@@ -246,6 +250,14 @@ export async function loadCloudTrailBatchStaged(
         rejected: batch.rejected.length,
       };
     });
+    let counts: CloudTrailCounts;
+    try {
+      counts = await store();
+    } catch (err) {
+      if (!allNew || !isKnownEventIdClaim(err)) throw err;
+      allNew = false;
+      counts = await store();
+    }
     client.release();
     released = true;
     rememberPrincipalIds(pool, principalIds);
@@ -266,10 +278,12 @@ export async function loadCloudTrailBatchStaged(
  * The primary key makes this race-safe: a concurrent batch with the same eventID waits on the
  * row lock and then sees the conflict.
  */
-async function claimEventIds(client: PoolClient, plan: PlannedBatch) {
+async function claimEventIds(client: PoolClient, plan: PlannedBatch, allNew: boolean) {
   const events = plan.firsts;
   if (events.length === 0) return { fresh: [], duplicates: 0, conflicts: [] as Conflict[] };
-  const claimed = (await claimAllNew(client, plan.claimChunks)) ? null : await claimUnknown(client, plan.claimOrder);
+  // all new: one COPY, at about half the cost of the INSERT … ON CONFLICT (it fails on a known one)
+  if (allNew) await copyChunks(client, 'audit_event_keys', ['event_id', 'event_time', 'content_sha256'], plan.claimChunks);
+  const claimed = allNew ? null : await claimUnknown(client, plan.claimOrder);
   const fresh = claimed ? events.filter((p) => claimed.has(p.event.eventId)) : events;
   const known = claimed ? events.filter((p) => !claimed.has(p.event.eventId)) : [];
   let duplicates = 0;
@@ -292,22 +306,10 @@ async function claimEventIds(client: PoolClient, plan: PlannedBatch) {
   return { fresh, duplicates, conflicts };
 }
 
-/**
- * The usual case, a batch of events never seen before: one COPY claims them all, at about half
- * the cost of the INSERT … ON CONFLICT below. Any known eventID makes the COPY fail on the
- * primary key; the savepoint undoes it and false sends the batch the row-by-row way.
- */
-async function claimAllNew(client: PoolClient, claimChunks: Buffer[]): Promise<boolean> {
-  await client.query('SAVEPOINT claim_all_new');
-  try {
-    await copyChunks(client, 'audit_event_keys', ['event_id', 'event_time', 'content_sha256'], claimChunks);
-  } catch (err) {
-    if ((err as { code?: string }).code !== '23505') throw err; // unique_violation
-    await client.query('ROLLBACK TO SAVEPOINT claim_all_new');
-    return false;
-  }
-  await client.query('RELEASE SAVEPOINT claim_all_new');
-  return true;
+/** The COPY of a batch's claims failing on an eventID already stored (see loadCloudTrailBatchStaged). */
+function isKnownEventIdClaim(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string };
+  return e.code === '23505' && e.constraint === 'audit_event_keys_pkey'; // unique_violation
 }
 
 /** Claims the eventIDs not yet known; returns those this statement claimed. */

@@ -257,8 +257,11 @@ async function copyTagsToPrincipals(client: PoolClient, where: string, keys: str
 export async function upsertTeams(client: PoolClient, names: string[]): Promise<Map<string, string>> {
   const sorted = [...new Set(names.filter((n) => n !== ''))].sort();
   if (sorted.length === 0) return new Map();
-  await client.query('INSERT INTO teams (name) SELECT * FROM unnest($1::text[]) ON CONFLICT (name) DO NOTHING', [sorted]);
-  const { rows } = await client.query<{ id: string; name: string }>('SELECT id::text AS id, name FROM teams WHERE name = ANY($1::text[])', [sorted]);
+  // DO UPDATE (of nothing) so that a team already there is returned too, one created by a concurrent batch included
+  const { rows } = await client.query<{ id: string; name: string }>(
+    'INSERT INTO teams AS t (name) SELECT * FROM unnest($1::text[]) ON CONFLICT (name) DO UPDATE SET name = t.name RETURNING t.id::text AS id, t.name',
+    [sorted],
+  );
   return new Map(rows.map((r) => [r.name, r.id]));
 }
 
