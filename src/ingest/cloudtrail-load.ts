@@ -339,13 +339,14 @@ const parsedRecord = (p: PreparedEvent): unknown => p.record ?? JSON.parse(p.tex
 
 async function storeEvents(client: PoolClient, fresh: PreparedEvent[], ctx: LoadContext, writes: EventWrites): Promise<Map<string, string>> {
   if (fresh.length === 0) return new Map();
-  const principalIds = await upsertPrincipals(client, writes.principals);
+  const { ids: principalIds, inserted: newPrincipals } = await upsertPrincipals(client, writes.principals);
   await upsertAccounts(client, writes.accounts);
   const teamIds = await upsertTeams(client, writes.createTeams);
   const resources = await upsertResourceRows(client, writes.resources, null, { principals: principalIds, teams: teamIds });
   await copyChunks(client, 'audit_events', EVENT_COLUMNS, writes.eventChunks ?? eventCopyChunks(fresh, principalIds, ctx.runId));
   await applyInventoryEffects(client, fresh, resources, ctx);
-  await adoptResourceTeams(client, [...principalIds.keys()]);
+  // a principal seen before took its resource's team then, and later tag changes reach it through refreshDerivedState
+  await adoptResourceTeams(client, newPrincipals);
   await applyStoredIamChanges(client, fresh, ctx.runId);
   return principalIds;
 }
@@ -386,9 +387,10 @@ function principalParams(events: PreparedEvent[]): string[] | null {
   ];
 }
 
-async function upsertPrincipals(client: PoolClient, params: string[] | null): Promise<Map<string, string>> {
-  if (!params) return new Map();
-  const { rows: out } = await client.query<{ id: string; arn: string }>(
+/** Ids by ARN of the principals upserted, and the ARNs of those it inserted. */
+async function upsertPrincipals(client: PoolClient, params: string[] | null): Promise<{ ids: Map<string, string>; inserted: string[] }> {
+  if (!params) return { ids: new Map(), inserted: [] };
+  const { rows: out } = await client.query<{ id: string; arn: string; inserted: boolean }>(
     `INSERT INTO principals AS p (arn, principal_type, account_id, name, aws_principal_id, first_seen, last_seen)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])
      ON CONFLICT (arn) DO UPDATE SET
@@ -397,10 +399,11 @@ async function upsertPrincipals(client: PoolClient, params: string[] | null): Pr
        aws_principal_id = COALESCE(p.aws_principal_id, EXCLUDED.aws_principal_id),
        -- the account root and "another account" share arn:aws:iam::<acct>:root; Root is the more precise
        principal_type = CASE WHEN EXCLUDED.principal_type = 'ROOT' THEN 'ROOT' ELSE p.principal_type END
-     RETURNING p.id::text AS id, p.arn`,
+     -- xmax is 0 on a row version this statement inserted
+     RETURNING p.id::text AS id, p.arn, (p.xmax = 0) AS inserted`,
     params,
   );
-  return new Map(out.map((r) => [r.arn, r.id]));
+  return { ids: new Map(out.map((r) => [r.arn, r.id])), inserted: out.filter((r) => r.inserted).map((r) => r.arn) };
 }
 
 /** upsertAccounts' parameters: each twelve-digit account the events name, first and last seen across them. */

@@ -72,6 +72,28 @@ describe('CloudTrail ingestion into the audit store', () => {
     expect(await count('SELECT count(*) AS n FROM audit_event_keys WHERE event_id = ANY($1)', [ids])).toBe(5);
   });
 
+  it("gives a principal first seen acting the team its role was tagged with before, and keeps it in line with later tags", async () => {
+    // Arrange: a role tagged TeamA by an admin (no CreateRole seen), which acts only in a later file,
+    // then is re-tagged TeamB in a third
+    const role: Actor = { accountId: ACCOUNT, name: 'adopt-etl-role', kind: 'AssumedRole', sessionName: 'etl' };
+    const roleArn = `arn:aws:iam::${ACCOUNT}:role/${role.name}`;
+    const tagRole = (minute: number, team: string) =>
+      cloudTrailRecord({ actor: admin, time: at(minute), region: REGION, eventSource: 'iam.amazonaws.com', eventName: 'TagRole', requestParameters: { roleName: role.name, tags: [{ key: 'team', value: team }] } });
+    const tagged = await writeJsonl(dir, 'adopt-1.jsonl', [JSON.stringify(tagRole(30, 'TeamA'))]);
+    const acts = await writeJsonl(dir, 'adopt-2.jsonl', [JSON.stringify(createTrainingJob({ actor: role, time: at(31), region: REGION, jobName: 'adopt-job', team: 'TeamA', vpc: true }))]);
+    const retagged = await writeJsonl(dir, 'adopt-3.jsonl', [JSON.stringify(tagRole(32, 'TeamB'))]);
+    const principalTeam = async () =>
+      (await db.pool.query('SELECT t.name FROM principals p LEFT JOIN teams t ON t.id = p.team_id WHERE p.arn = $1', [roleArn])).rows.map((r) => r.name);
+
+    // Act / Assert
+    await ingest([tagged]);
+    expect(await principalTeam()).toEqual([]);
+    await ingest([acts]);
+    expect(await principalTeam()).toEqual(['TeamA']);
+    await ingest([retagged]);
+    expect(await principalTeam()).toEqual(['TeamB']);
+  });
+
   it('takes the same record written differently (key order, spacing, LookupEvents) as a duplicate, and a changed one as a conflict', async () => {
     // Arrange: one record stored from a log file, then redelivered pretty-printed with its keys
     // reversed, as a LookupEvents page, and once with one value changed
