@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { textArray, timestampArray } from '../db/array-literal';
 import { jsonbKeyOrder } from '../db/jsonb-order';
-import { tagsAt, type TagsAt as TagsAtMoment } from '../read/tags-at';
+import { tagsAt, type TagsAt, type TagsAtRequest } from '../read/tags-at';
 import { parseArn } from '../domain/aws/arn';
 import { isJsonObject } from '../domain/cloudtrail/validate';
 import { matchesPrincipalPattern } from '../domain/rules/principal-patterns';
@@ -224,18 +224,24 @@ export function toRuleEvent(e: StoredEvent): RuleEvent {
   };
 }
 
-type TagsAt = Map<string, TagsAtMoment>;
-const atKey = (arn: string, eventId: string) => `${eventId}|${arn}`;
-
 /**
- * Tags of each (ARN, event) pair as they stood just before the event, leaving out what the event
- * itself changed (an AddTags that claims another team's experiment must be judged against the owner
- * it had): one read of the tag history for the whole batch.
+ * Each event's principal's and resources' tags as they stood just before it, leaving out what the
+ * event itself changed (an AddTags that claims another team's experiment must be judged against the
+ * owner it had): one read of the tag history for the whole batch, answered by position.
  */
-async function tagsBefore(client: PoolClient, pairs: { arn: string; at: Date; eventId: string }[]): Promise<TagsAt> {
-  const list = [...new Map(pairs.map((p) => [atKey(p.arn, p.eventId), p])).values()];
-  const found = await tagsAt(client, list.map((p) => ({ arn: p.arn, at: p.at, excludeEventId: p.eventId })));
-  return new Map(list.map((p, i) => [atKey(p.arn, p.eventId), found[i]]));
+async function tagsBefore(client: PoolClient, events: RuleEvent[]): Promise<{ principal: TagsAt | undefined; resources: TagsAt[] }[]> {
+  const requests: TagsAtRequest[] = [];
+  const firsts = events.map((e) => {
+    const first = requests.length;
+    if (e.principalArn) requests.push({ arn: e.principalArn, at: e.eventTime, excludeEventId: e.eventId });
+    for (const arn of e.resourceArns) requests.push({ arn, at: e.eventTime, excludeEventId: e.eventId });
+    return first;
+  });
+  const found = await tagsAt(client, requests);
+  return events.map((e, i) => {
+    const first = firsts[i] + (e.principalArn ? 1 : 0);
+    return { principal: e.principalArn ? found[firsts[i]] : undefined, resources: found.slice(first, first + e.resourceArns.length) };
+  });
 }
 
 export interface ViolationRow {
@@ -354,16 +360,12 @@ async function evaluateStoredEvents(
       .filter((e) => rulesFor(e.event_source, e.event_name).some((r) => considersCall(r, e.error_code)))
       .map(toRuleEvent)
       .filter((e) => needsContext(e, rulesFor(e.eventSource, e.eventName), probe));
-    const pairs = events.flatMap((e) => [
-      ...(e.principalArn ? [{ arn: e.principalArn, at: e.eventTime, eventId: e.eventId }] : []),
-      ...e.resourceArns.map((arn) => ({ arn, at: e.eventTime, eventId: e.eventId })),
-    ]);
-    const tags = await tagsBefore(client, pairs);
-    const contexts: RuleContext[] = events.map((e) => {
-      const principal = e.principalArn ? tags.get(atKey(e.principalArn, e.eventId)) : undefined;
+    const tags = await tagsBefore(client, events);
+    const contexts: RuleContext[] = events.map((e, i) => {
+      const { principal, resources } = tags[i];
       const resourceOwners: RuleContext['resourceOwners'] = {};
-      for (const arn of e.resourceArns) {
-        const t = tags.get(atKey(arn, e.eventId)) ?? { known: false, tags: {} };
+      for (const [j, arn] of e.resourceArns.entries()) {
+        const t = resources[j];
         const team = t.tags[opts.teamTagKey] ?? null;
         resourceOwners[arn] = { team, known: team !== null, tags: t.tags };
       }
