@@ -90,20 +90,25 @@ export function eventMonths(events: PreparedEvent[]): string[] {
   return [...months].sort();
 }
 
-/** Months whose partition this pool has already ensured: most batches need no DDL round trip. */
-const ensuredMonths = new WeakMap<Pool, Set<string>>();
+/** Months whose partition this pool has ensured, or is ensuring: most batches need no DDL round trip. */
+const ensuredMonths = new WeakMap<Pool, Map<string, Promise<void>>>();
 
 /**
  * Partitions are DDL: made in their own short transaction, before the batch's. The store never
- * drops a partition, so one ensured through this pool stays there.
+ * drops a partition, so one ensured through this pool stays there; a batch written meanwhile (by
+ * another ingestion sharing the pool) waits for the one being made.
  */
 async function ensurePartitions(pool: Pool, client: PoolClient, months: string[]): Promise<void> {
   let ensured = ensuredMonths.get(pool);
-  if (!ensured) ensuredMonths.set(pool, (ensured = new Set()));
+  if (!ensured) ensuredMonths.set(pool, (ensured = new Map()));
   const missing = months.filter((m) => !ensured.has(m));
-  if (missing.length === 0) return;
-  await client.query('SELECT ensure_audit_event_partition(m) FROM unnest($1::date[]) AS m', [missing]);
-  for (const m of missing) ensured.add(m);
+  if (missing.length > 0) {
+    const made = client.query('SELECT ensure_audit_event_partition(m) FROM unnest($1::date[]) AS m', [missing]).then(() => undefined);
+    for (const m of missing) ensured.set(m, made);
+    // a failure is not remembered: the next batch asks again
+    made.catch(() => missing.forEach((m) => ensured.get(m) === made && ensured.delete(m)));
+  }
+  await Promise.all(months.map((m) => ensured.get(m)));
 }
 
 /**

@@ -38,4 +38,17 @@ describe('the audit event table is append-only in Postgres itself', () => {
       { event_id: 'e-2', event_name: 'CreateModel', raw: '{"eventID":"e-2"}' },
     ]);
   });
+
+  it('makes a month\'s partition once when several writers ask for it at the same moment, each call succeeding', async () => {
+    // Act: three connections at once, for a month no partition holds yet
+    const calls = await Promise.allSettled([0, 1, 2].map(() => db.pool.query("SELECT ensure_audit_event_partition('2031-01-01')")));
+
+    // Assert
+    expect(calls.map((c) => (c.status === 'fulfilled' ? 'ok' : (c.reason as Error).message))).toEqual(['ok', 'ok', 'ok']);
+    const { rows } = await db.pool.query(
+      `SELECT c.relname, (SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'audit_events_2031_01_no_truncate')::int AS guards
+         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'audit_events'::regclass AND c.relname = 'audit_events_2031_01'`,
+    );
+    expect(rows).toEqual([{ relname: 'audit_events_2031_01', guards: 1 }]);
+  });
 });
