@@ -103,12 +103,32 @@ async function ensurePartitions(pool: Pool, client: PoolClient, months: string[]
   if (!ensured) ensuredMonths.set(pool, (ensured = new Map()));
   const missing = months.filter((m) => !ensured.has(m));
   if (missing.length > 0) {
-    const made = client.query('SELECT ensure_audit_event_partition(m) FROM unnest($1::date[]) AS m', [missing]).then(() => undefined);
+    const made = makePartitions(client, missing);
     for (const m of missing) ensured.set(m, made);
     // a failure is not remembered: the next batch asks again
     made.catch(() => missing.forEach((m) => ensured.get(m) === made && ensured.delete(m)));
   }
   await Promise.all(months.map((m) => ensured.get(m)));
+}
+
+/** How often a partition is asked for again when its lock wait times out (see below). */
+const PARTITION_ATTEMPTS = 6;
+
+/**
+ * Attaching a partition waits (for at most the function's lock_timeout) for readers of the default
+ * partition; a wait that times out leaves the lock queue, so no one else waits behind it, and is
+ * tried again a little later.
+ */
+async function makePartitions(client: PoolClient, months: string[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.query('SELECT ensure_audit_event_partition(m) FROM unnest($1::date[]) AS m', [months]);
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== '55P03' || attempt >= PARTITION_ATTEMPTS) throw err; // lock_not_available
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
 }
 
 /**

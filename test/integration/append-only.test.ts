@@ -51,4 +51,38 @@ describe('the audit event table is append-only in Postgres itself', () => {
     );
     expect(rows).toEqual([{ relname: 'audit_events_2031_01', guards: 1 }]);
   });
+
+  it("makes a new month's partition while another writer's batch is open, and readers go on meanwhile", async () => {
+    // Arrange: a batch written but not committed, as while an ingestion waits for its rule evaluation
+    const batch = await db.pool.connect();
+    try {
+      await batch.query('BEGIN');
+      await batch.query(`INSERT INTO audit_events (event_id, event_time, event_source, event_name, raw, content_sha256)
+        VALUES ('e-3', '2026-11-03T10:00:00Z', 'sagemaker.amazonaws.com', 'CreateModel', '{"eventID":"e-3"}', 'h3')`);
+
+      // Act: another writer needs a new month's partition (were it to wait for the batch, its lock wait would time out)
+      const writer = await db.pool.connect();
+      const made = await writer
+        .query("SET lock_timeout = '3s'")
+        .then(() => writer.query("SELECT ensure_audit_event_partition('2031-02-01')"))
+        .then(() => 'ok', (err: Error) => err.message)
+        .finally(() => writer.release());
+      const read = await db.pool.query('SELECT count(*)::int AS n FROM audit_events');
+
+      // Assert: made at once, with the guards of every partition, and the open batch is not seen
+      expect(made).toBe('ok');
+      expect(read.rows).toEqual([{ n: 2 }]);
+      const { rows } = await db.pool.query(
+        `SELECT (SELECT count(*) FROM pg_index x WHERE x.indrelid = c.oid)::int AS indexes,
+                (SELECT array_agg(t.tgname::text ORDER BY t.tgname) FROM pg_trigger t WHERE t.tgrelid = c.oid) AS triggers
+           FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'audit_events'::regclass AND c.relname = 'audit_events_2031_02'`,
+      );
+      expect(rows).toEqual([{ indexes: 6, triggers: ['audit_events_2031_02_no_truncate', 'audit_events_append_only'] }]);
+    } finally {
+      await batch.query('ROLLBACK');
+      batch.release();
+    }
+    await expect(db.pool.query("INSERT INTO audit_events (event_id, event_time, event_source, event_name, raw, content_sha256) VALUES ('e-4', '2031-02-02T00:00:00Z', 's', 'n', '{}', 'h')")).resolves.toBeDefined();
+    await expect(db.pool.query("UPDATE audit_events SET event_name = 'x' WHERE event_id = 'e-4'")).rejects.toThrow(/audit store is append-only/);
+  });
 });

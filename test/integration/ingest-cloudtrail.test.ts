@@ -246,6 +246,24 @@ describe('CloudTrail ingestion into the audit store', () => {
     }]);
   });
 
+  it("waits out a long reader of the default partition when a batch needs a new month's partition, and stores the batch", async () => {
+    // Arrange: a report reading the whole store holds the default partition for longer than one lock wait (5 s)
+    const record = createTrainingJob({ actor: teamA, time: new Date(Date.UTC(2032, 2, 4, 9)), region: REGION, jobName: 'late-month', team: 'TeamA', vpc: true });
+    const file = await writeJsonl(dir, 'new-month.jsonl', [JSON.stringify(record)]);
+    const reader = await db.pool.connect();
+    await reader.query('BEGIN');
+    await reader.query('SELECT count(*) FROM audit_events');
+    const readerDone = new Promise((resolve) => setTimeout(resolve, 6500)).then(() => reader.query('COMMIT')).finally(() => reader.release());
+
+    // Act
+    const counts = await ingest([file]);
+    await readerDone;
+
+    // Assert
+    expect(counts).toEqual({ read: 1, stored: 1, duplicates: 0, conflicts: 0, rejected: 0 });
+    expect(await count("SELECT count(*) AS n FROM audit_events_2032_03 WHERE event_id = $1", [record.eventID])).toBe(1);
+  }, 30_000);
+
   it('fails with a clear message and stores nothing when a path cannot be read', async () => {
     // Arrange
     const before = await count('SELECT count(*) AS n FROM ingestion_runs');
