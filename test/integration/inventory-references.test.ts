@@ -56,7 +56,7 @@ describe('the inventory references only rows that exist', () => {
               (SELECT count(*) FROM resources WHERE created_by_principal_id IS NOT NULL)::int AS created,
               (SELECT count(*) FROM resource_tag_changes)::int AS changes`,
     );
-    const creates = records.filter((r) => r.eventName.startsWith('Create') && r.eventName !== 'CreatePresignedDomainUrl').length;
+    const creates = records.filter((r) => String(r.eventName).startsWith('Create') && r.eventName !== 'CreatePresignedDomainUrl').length;
     expect(written.owned).toBeGreaterThanOrEqual(creates);
     expect(written.created).toBeGreaterThanOrEqual(creates);
     expect(written.changes).toBeGreaterThanOrEqual(creates);
