@@ -64,6 +64,20 @@ async function main(): Promise<void> {
     // Each measured phase starts from a checkpoint: otherwise the one the first phase's WAL
     // triggers lands in the second, and the two are not measured alike.
     const checkpoint = () => admin.query('CHECKPOINT').catch((err: Error) => process.stderr.write(`no CHECKPOINT (${err.message}): phases may overlap a checkpoint\n`));
+    // After the pipeline's writes, autovacuum works on its tables for a while; the COPY after it must not share the cores with that.
+    const autovacuumSettled = async () => {
+      const started = Date.now();
+      for (;;) {
+        const { rows } = await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'");
+        if (rows[0].n === 0) break;
+        if (Date.now() - started > 120_000) {
+          process.stderr.write('autovacuum still running after 2 min: the COPY after the pipeline may share the cores with it\n');
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      if (Date.now() - started > 1000) process.stderr.write(`waited ${((Date.now() - started) / 1000).toFixed(1)} s for autovacuum\n`);
+    };
 
     // The raw COPY of the same records (same columns and values) into an equivalent table, once
     // before the pipeline and once after: this machine's speed drifts by a quarter within minutes,
@@ -84,6 +98,7 @@ async function main(): Promise<void> {
       await pool.query(`CREATE TABLE ${table} (LIKE audit_events INCLUDING DEFAULTS INCLUDING INDEXES)`);
       const client = await pool.connect();
       try {
+        await autovacuumSettled();
         await checkpoint();
         const t = process.hrtime.bigint();
         await pipeline(
