@@ -60,13 +60,13 @@ describe('the audit event table is append-only in Postgres itself', () => {
       await batch.query(`INSERT INTO audit_events (event_id, event_time, event_source, event_name, raw, content_sha256)
         VALUES ('e-3', '2026-11-03T10:00:00Z', 'sagemaker.amazonaws.com', 'CreateModel', '{"eventID":"e-3"}', 'h3')`);
 
-      // Act: another writer needs a new month's partition (were it to wait for the batch, its lock wait would time out)
+      // Act: another writer needs a new month's partition (were it to wait for the batch, a lock timeout would fail it)
       const writer = await db.pool.connect();
-      const made = await writer
-        .query("SET lock_timeout = '3s'")
-        .then(() => writer.query("SELECT ensure_audit_event_partition('2031-02-01')"))
-        .then(() => 'ok', (err: Error) => err.message)
-        .finally(() => writer.release());
+      const made = await (async () => {
+        await writer.query("BEGIN; SET LOCAL lock_timeout = '3s'");
+        await writer.query("SELECT ensure_audit_event_partition('2031-02-01')");
+        await writer.query('COMMIT');
+      })().then(() => 'ok', async (err: Error) => (await writer.query('ROLLBACK'), err.message)).finally(() => writer.release());
       const read = await db.pool.query('SELECT count(*)::int AS n FROM audit_events');
 
       // Assert: made at once, with the guards of every partition, and the open batch is not seen

@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { demoDir } from '../../src/demo/demo-files';
 import { generateCloudTrailRecords } from '../../src/demo/generate';
 import { ingestCloudTrailPaths, ingestTagPaths } from '../../src/ingest/ingest-files';
+import { createsResource } from '../../src/domain/rules/access-facts';
 import { ALL_RULES } from '../../src/domain/rules/registry';
 import { DEFAULT_RULE_CONFIG } from '../../src/domain/rules/types';
 import { createTestDatabase, TestDatabase } from '../support/postgres';
@@ -56,7 +57,7 @@ describe('the inventory references only rows that exist', () => {
               (SELECT count(*) FROM resources WHERE created_by_principal_id IS NOT NULL)::int AS created,
               (SELECT count(*) FROM resource_tag_changes)::int AS changes`,
     );
-    const creates = records.filter((r) => String(r.eventName).startsWith('Create') && r.eventName !== 'CreatePresignedDomainUrl').length;
+    const creates = records.filter((r) => createsResource(String(r.eventName))).length;
     expect(written.owned).toBeGreaterThanOrEqual(creates);
     expect(written.created).toBeGreaterThanOrEqual(creates);
     expect(written.changes).toBeGreaterThanOrEqual(creates);
