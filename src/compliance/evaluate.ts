@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { textArray, timestampArray } from '../db/array-literal';
-import { jsonbKeyOrder } from '../db/jsonb-order';
+import { sortJsonbKeys } from '../db/jsonb-order';
 import { tagsAt, type TagsAt, type TagsAtRequest } from '../read/tags-at';
 import { parseArn } from '../domain/aws/arn';
 import { isJsonObject } from '../domain/cloudtrail/validate';
@@ -126,12 +126,14 @@ export function storedEventOf(p: PreparedEvent): StoredEvent {
 
 /** A parsed JSON value as it comes back through jsonb: the same values, object keys in jsonb's order. */
 export function jsonbShaped(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(jsonbShaped);
   if (value === null || typeof value !== 'object') return value;
-  const keys = Object.keys(value);
-  if (keys.length > 1) keys.sort(jsonbKeyOrder);
+  if (Array.isArray(value)) {
+    const items = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) items[i] = jsonbShaped(value[i]);
+    return items;
+  }
   const out: Record<string, unknown> = {};
-  for (const k of keys) {
+  for (const k of sortJsonbKeys(Object.keys(value))) {
     const v = jsonbShaped((value as Record<string, unknown>)[k]);
     // JSON.parse makes "__proto__" an own key; so must we
     if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
@@ -364,10 +366,10 @@ async function evaluateStoredEvents(
     const contexts: RuleContext[] = events.map((e, i) => {
       const { principal, resources } = tags[i];
       const resourceOwners: RuleContext['resourceOwners'] = {};
-      for (const [j, arn] of e.resourceArns.entries()) {
+      for (let j = 0; j < e.resourceArns.length; j++) {
         const t = resources[j];
         const team = t.tags[opts.teamTagKey] ?? null;
-        resourceOwners[arn] = { team, known: team !== null, tags: t.tags };
+        resourceOwners[e.resourceArns[j]] = { team, known: team !== null, tags: t.tags };
       }
       return {
         teamTagKey: opts.teamTagKey,

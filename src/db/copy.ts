@@ -35,24 +35,31 @@ function hasTextSpecial(text: string): boolean {
 }
 
 /** ~256 KiB: one socket write per row would cost more than the rows themselves */
-const CHUNK_CHARS = 262_144;
+const CHUNK_BYTES = 262_144;
 
 /**
  * Rows in COPY's text format, as the bytes COPY reads, in ~256 KiB chunks: built apart from the
- * write so that a pipeline can build the next batch's while the current one is written.
+ * write so that a pipeline can build the next batch's while the current one is written. Each row
+ * is encoded straight into the chunk: a chunk-sized string would be one more copy, and a large
+ * object the young generation cannot collect.
  */
 export function copyTextChunks(rows: readonly CopyValue[][]): Buffer[] {
   const out: Buffer[] = [];
-  let chunk = '';
+  let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  let at = 0;
   for (const row of rows) {
-    for (let i = 0; i < row.length; i++) chunk += (i > 0 ? '\t' : '') + copyTextField(row[i]);
-    chunk += '\n';
-    if (chunk.length >= CHUNK_CHARS) {
-      out.push(Buffer.from(chunk));
-      chunk = '';
+    let line = copyTextField(row[0]);
+    for (let i = 1; i < row.length; i++) line += '\t' + copyTextField(row[i]);
+    line += '\n';
+    // at most 3 bytes per UTF-16 code unit
+    if (at + line.length * 3 > chunk.length) {
+      if (at > 0) out.push(chunk.subarray(0, at));
+      chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, line.length * 3));
+      at = 0;
     }
+    at += chunk.write(line, at);
   }
-  if (chunk) out.push(Buffer.from(chunk));
+  if (at > 0) out.push(chunk.subarray(0, at));
   return out;
 }
 

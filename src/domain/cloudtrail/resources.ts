@@ -68,9 +68,13 @@ interface Candidate {
 }
 
 export function extractTouchedResources(record: Record<string, unknown>): TouchedResource[] {
+  // every candidate in one list, in the order of precedence: recorded ones first
+  const candidates: Candidate[] = [];
+  fromResourcesArray(record.resources, candidates);
+  fromResponseElements(record.responseElements, candidates);
+  fromRequestParameters(record, candidates);
   const merged = new Map<string, TouchedResource>();
-  const recorded = [...fromResourcesArray(record.resources), ...fromResponseElements(record.responseElements)];
-  for (const candidate of [...recorded, ...fromRequestParameters(record)]) merge(merged, candidate);
+  for (const candidate of candidates) merge(merged, candidate);
   return [...merged.values()];
 }
 
@@ -89,6 +93,7 @@ function merge(merged: Map<string, TouchedResource>, candidate: Candidate): void
  * The account is not compared: the built one is a guess from `recipientAccountId`.
  */
 function sameResource(merged: Map<string, TouchedResource>, builtArn: string): TouchedResource | undefined {
+  if (merged.size === 0) return undefined;
   const built = parseArn(builtArn);
   if (!built || built.resourceName === null) return undefined;
   const wanted = built.resourceName.toLowerCase();
@@ -107,31 +112,31 @@ function sameResource(merged: Map<string, TouchedResource>, builtArn: string): T
   return undefined;
 }
 
-function fromResourcesArray(resources: unknown): Candidate[] {
-  if (!Array.isArray(resources)) return [];
-  return resources.flatMap((entry) => {
-    if (!isJsonObject(entry)) return [];
+function fromResourcesArray(resources: unknown, out: Candidate[]): void {
+  if (!Array.isArray(resources)) return;
+  for (const entry of resources) {
+    if (!isJsonObject(entry)) continue;
     const arn = trimmedArn(entry.ARN) ?? trimmedArn(entry.arn);
-    return arn ? [{ arn, name: null, via: 'resources' as const, built: false }] : [];
-  });
+    if (arn) out.push({ arn, name: null, via: 'resources', built: false });
+  }
 }
 
 /** Any ARN anywhere in the response, except STS sessions: those are who acted, not what was touched. */
-function fromResponseElements(responseElements: unknown): Candidate[] {
-  const found: Candidate[] = [];
+function fromResponseElements(responseElements: unknown, out: Candidate[]): void {
   walkStrings(responseElements, (text) => {
+    // only a string that starts (after blanks) with "arn:" can be one: most are not worth trimming
+    if (text.length < 8 || (!text.startsWith('arn:') && !/^\s/.test(text))) return;
     const arn = trimmedArn(text);
-    if (arn && parseArn(arn)?.service !== 'sts') found.push({ arn, name: null, via: 'responseElements', built: false });
+    if (arn && parseArn(arn)?.service !== 'sts') out.push({ arn, name: null, via: 'responseElements', built: false });
   });
-  return found;
 }
 
 /** JSON has no cycles; the depth bound only guards against absurdly nested input. */
 function walkStrings(value: unknown, visit: (text: string) => void, depth = 0): void {
   if (depth > 32) return;
   if (typeof value === 'string') visit(value);
-  else if (Array.isArray(value)) value.forEach((item) => walkStrings(item, visit, depth + 1));
-  else if (isJsonObject(value)) Object.values(value).forEach((item) => walkStrings(item, visit, depth + 1));
+  else if (Array.isArray(value)) for (const item of value) walkStrings(item, visit, depth + 1);
+  else if (isJsonObject(value)) for (const key in value) walkStrings(value[key], visit, depth + 1);
 }
 
 /** The value as an ARN, surrounding whitespace removed (published records have `" arn:…"`); else null. */
@@ -141,68 +146,66 @@ export function trimmedArn(value: unknown): string | null {
   return isArn(arn) ? arn : null;
 }
 
-function fromRequestParameters(record: Record<string, unknown>): Candidate[] {
+function fromRequestParameters(record: Record<string, unknown>, out: Candidate[]): void {
   const params = requestParametersOf(record);
   const scope = eventScope(record);
-  const explicit = RESOURCE_ARN_PARAMS.flatMap((key) => requested(trimmedArn(params[key]), null));
+  for (const key of RESOURCE_ARN_PARAMS) requested(out, trimmedArn(params[key]), null);
   switch (nonEmptyString(record.eventSource)) {
     case 'sagemaker.amazonaws.com':
-      return [...explicit, ...sageMakerNames(params, scope)];
+      return sageMakerNames(params, scope, out);
     case 'iam.amazonaws.com':
-      return [...explicit, ...iamNames(params, scope, nonEmptyString(record.eventName))];
+      return iamNames(params, scope, nonEmptyString(record.eventName), out);
     case 's3.amazonaws.com':
-      return [...explicit, ...s3Names(params, scope)];
-    default:
-      return explicit;
+      return s3Names(params, scope, out);
   }
 }
 
 /** Built ARNs are checked too: a name with spaces (`AWS ROOT USER`) makes no ARN. */
-function requested(arn: string | null, name: string | null, built = false): Candidate[] {
-  return arn && isArn(arn) ? [{ arn, name, via: 'requestParameters', built }] : [];
+function requested(out: Candidate[], arn: string | null, name: string | null, built = false): void {
+  if (arn && isArn(arn)) out.push({ arn, name, via: 'requestParameters', built });
 }
 
 /** A name parameter may hold an ARN already (many SageMaker calls accept either). */
-function nameOrArn(value: unknown, build: (name: string) => string | null): Candidate[] {
+function nameOrArn(out: Candidate[], value: unknown, build: (name: string) => string | null): void {
   const text = nonEmptyString(value)?.trim() ?? null;
-  if (text === null) return [];
-  if (isArn(text)) return requested(text, null);
-  return requested(build(text), text, true);
+  if (text === null) return;
+  if (isArn(text)) requested(out, text, null);
+  else requested(out, build(text), text, true);
 }
 
-function sageMakerNames(params: Record<string, unknown>, scope: EventScope): Candidate[] {
+function sageMakerNames(params: Record<string, unknown>, scope: EventScope, out: Candidate[]): void {
   const { region, accountId } = scope;
-  if (!region || !accountId) return [];
-  const arnFor = (type: string) => (name: string) => buildSageMakerArn(region, accountId, type, name);
-  const named = SAGEMAKER_NAMED_KINDS.flatMap((kind) => nameOrArn(params[kind.param], arnFor(kind.type)));
+  if (!region || !accountId) return;
+  for (const kind of SAGEMAKER_NAMED_KINDS) {
+    const value = params[kind.param];
+    if (value !== undefined) nameOrArn(out, value, (name) => buildSageMakerArn(region, accountId, kind.type, name));
+  }
   const domainId = nonEmptyString(params.domainId)?.trim() ?? null;
-  if (!domainId) return named;
+  if (!domainId) return;
   // User profiles live under their domain: `user-profile/<domainId>/<name>`.
-  const profileArn = (name: string) => buildSageMakerArn(region, accountId, 'user-profile', `${domainId}/${name}`);
-  return [...named, ...nameOrArn(domainId, arnFor('domain')), ...nameOrArn(params.userProfileName, profileArn)];
+  nameOrArn(out, domainId, (name) => buildSageMakerArn(region, accountId, 'domain', name));
+  nameOrArn(out, params.userProfileName, (name) => buildSageMakerArn(region, accountId, 'user-profile', `${domainId}/${name}`));
 }
 
-function iamNames(params: Record<string, unknown>, scope: EventScope, eventName: string | null): Candidate[] {
+function iamNames(params: Record<string, unknown>, scope: EventScope, eventName: string | null, out: Candidate[]): void {
   const { accountId, partition } = scope;
   const path = nonEmptyString(params.path) ?? undefined;
   const arnFor = (type: string) => (name: string) => (accountId ? buildIamArn(accountId, type, name, path, partition) : null);
-  return [
-    ...nameOrArn(params.roleName, arnFor('role')),
-    ...nameOrArn(params.userName, arnFor('user')),
-    ...nameOrArn(params.groupName, arnFor('group')),
-    ...requested(trimmedArn(params.policyArn), null),
-    // Elsewhere `policyName` names an inline policy, which is not a resource.
-    ...(eventName === 'CreatePolicy' ? nameOrArn(params.policyName, arnFor('policy')) : []),
-  ];
+  nameOrArn(out, params.roleName, arnFor('role'));
+  nameOrArn(out, params.userName, arnFor('user'));
+  nameOrArn(out, params.groupName, arnFor('group'));
+  requested(out, trimmedArn(params.policyArn), null);
+  // Elsewhere `policyName` names an inline policy, which is not a resource.
+  if (eventName === 'CreatePolicy') nameOrArn(out, params.policyName, arnFor('policy'));
 }
 
 /** Bucket names start with a letter or digit (legacy ones may have capitals); "..." is no bucket. */
 const BUCKET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-function s3Names(params: Record<string, unknown>, scope: EventScope): Candidate[] {
+function s3Names(params: Record<string, unknown>, scope: EventScope, out: Candidate[]): void {
   const bucket = nonEmptyString(params.bucketName)?.trim() ?? null;
-  if (!bucket || !BUCKET_NAME.test(bucket)) return [];
+  if (!bucket || !BUCKET_NAME.test(bucket)) return;
   const key = nonEmptyString(params.key);
-  const object = key ? requested(buildS3Arn(bucket, key, scope.partition), key, true) : [];
-  return [...requested(buildS3Arn(bucket, undefined, scope.partition), bucket, true), ...object];
+  requested(out, buildS3Arn(bucket, undefined, scope.partition), bucket, true);
+  if (key) requested(out, buildS3Arn(bucket, key, scope.partition), key, true);
 }

@@ -23,13 +23,19 @@ function nameMatches(pattern: string, eventName: string): boolean {
  * (a stream holds few distinct ones): an empty list means no rule can report on the event.
  */
 export function rulesReading<R extends Pick<Rule, 'reads'>>(rules: readonly R[]): (eventSource: string, eventName: string) => readonly R[] {
-  const memo = new Map<string, readonly R[]>();
+  // by source, then name: no key string is built per call
+  const memo = new Map<string, Map<string, readonly R[]>>();
+  let size = 0;
   return (eventSource, eventName) => {
-    const key = `${eventSource}\u0000${eventName}`;
-    let hit = memo.get(key);
+    let byName = memo.get(eventSource);
+    let hit = byName?.get(eventName);
     if (hit === undefined) {
       hit = rules.filter((r) => ruleReads(r, eventSource, eventName));
-      if (memo.size < 10_000) memo.set(key, hit);
+      if (size < 10_000) {
+        if (!byName) memo.set(eventSource, (byName = new Map()));
+        byName.set(eventName, hit);
+        size++;
+      }
     }
     return hit;
   };
