@@ -20,14 +20,22 @@ export function textArray(values: readonly (string | null | undefined)[]): strin
 }
 
 /**
- * Formatted timestamps by Date object: one event's time is written in several statements (its
- * eventID claim, its principal, its resources, their tags and its violations).
+ * Formatted timestamps by instant: one event's time is written in several statements (its eventID
+ * claim, its principal, its resources, their tags and its violations). Keyed by the epoch
+ * milliseconds, not by Date object: a WeakMap entry costs several times as much to add, and its
+ * ephemerons are more work for every garbage collection.
  */
-const isoOf = new WeakMap<Date, string>();
+const isoOf = new Map<number, string>();
+const ISO_CACHE_SIZE = 50_000;
 
 export function isoTimestamp(d: Date): string {
-  let iso = isoOf.get(d);
-  if (iso === undefined) isoOf.set(d, (iso = d.toISOString()));
+  const ms = d.getTime();
+  let iso = isoOf.get(ms);
+  if (iso === undefined) {
+    iso = d.toISOString();
+    if (isoOf.size >= ISO_CACHE_SIZE) isoOf.clear();
+    isoOf.set(ms, iso);
+  }
   return iso;
 }
 

@@ -70,7 +70,16 @@ function describeJsonType(value: unknown): string {
 const ISO_8601 =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|([+-])(\d{2}):?(\d{2}))$/i;
 
+/** The last text parsed: validation and normalisation both read each record's eventTime. */
+let lastParsed: { text: string; time: number | null } = { text: '', time: null };
+
 export function parseIsoTimestamp(text: string): Date | null {
+  if (text !== lastParsed.text) lastParsed = { text, time: parseIsoText(text)?.getTime() ?? null };
+  // a new Date each time: a caller may change the one it got
+  return lastParsed.time === null ? null : new Date(lastParsed.time);
+}
+
+function parseIsoText(text: string): Date | null {
   const m = ISO_8601.exec(text.trim());
   if (!m) return null;
   const year = +m[1];
