@@ -3,8 +3,7 @@
  * S3-style log file, ingests it through the real pipeline (stream → transform → set-based load)
  * into a fresh database, then in the same run measures Postgres's raw COPY of the same records
  * into an equivalent table (same columns and indexes, COPY's text format in the pipeline's own
- * ~256 KiB messages), before and after the pipeline. The last line is
- * one JSON object.
+ * ~256 KiB messages), before and after the pipeline. The last line is one JSON object.
  * Ratios, not absolute times: both sides run on the same machine in the same minute.
  */
 import { createWriteStream } from 'node:fs';
@@ -64,14 +63,14 @@ async function main(): Promise<void> {
     // Each measured phase starts from a checkpoint: otherwise the one the first phase's WAL
     // triggers lands in the second, and the two are not measured alike.
     const checkpoint = () => admin.query('CHECKPOINT').catch((err: Error) => process.stderr.write(`no CHECKPOINT (${err.message}): phases may overlap a checkpoint\n`));
-    // After the pipeline's writes, autovacuum works on its tables for a while; the COPY after it must not share the cores with that.
+    // Autovacuum works on freshly written tables for a while; no measured phase may share the cores with it.
     const autovacuumSettled = async () => {
       const started = Date.now();
       for (;;) {
         const { rows } = await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'");
         if (rows[0].n === 0) break;
         if (Date.now() - started > 120_000) {
-          process.stderr.write('autovacuum still running after 2 min: the COPY after the pipeline may share the cores with it\n');
+          process.stderr.write('autovacuum still running after 2 min: the next phase may share the cores with it\n');
           break;
         }
         await new Promise((resolve) => setTimeout(resolve, 250));

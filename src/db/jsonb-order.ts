@@ -1,9 +1,11 @@
 const ASCII = /^[\x00-\x7f]*$/;
 
+/** ASCII keys (nearly all): their length is their byte length, and code unit order is byte order. */
+const asciiKeyOrder = (a: string, b: string): number => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+
 /** jsonb's key order: shorter keys first, then bytewise (UTF-8); what jsonb_object_agg hands back. */
 export function jsonbKeyOrder(a: string, b: string): number {
-  // ASCII keys (nearly all): their length is their byte length, and code unit order is byte order
-  if (ASCII.test(a) && ASCII.test(b)) return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+  if (ASCII.test(a) && ASCII.test(b)) return asciiKeyOrder(a, b);
   const la = Buffer.byteLength(a);
   const lb = Buffer.byteLength(b);
   if (la !== lb) return la - lb;
@@ -23,4 +25,3 @@ export function sortJsonbKeys(keys: string[]): string[] {
   return ordered ? keys : keys.sort(asciiKeyOrder);
 }
 
-const asciiKeyOrder = (a: string, b: string): number => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);

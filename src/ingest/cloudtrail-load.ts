@@ -86,14 +86,10 @@ const EVENT_COLUMNS = [
 
 /** First day (UTC) of each month the batch's events fall in: the partitions they need. */
 export function eventMonths(events: PreparedEvent[]): string[] {
-  // by UTC year and month, with no string per event
-  const keys = new Set<number>();
-  for (const p of events) keys.add(p.event.eventTime.getUTCFullYear() * 12 + p.event.eventTime.getUTCMonth());
-  return [...keys].sort((a, b) => a - b).map((k) => {
-    const first = new Date(0);
-    first.setUTCFullYear(Math.floor(k / 12), k % 12, 1); // not Date.UTC: it maps years 0-99 to 1900-1999
-    return isoTimestamp(first).slice(0, 7) + '-01';
-  });
+  // one event per UTC month stands for it: no string is made per event
+  const byMonth = new Map<number, Date>();
+  for (const { event: e } of events) byMonth.set(e.eventTime.getUTCFullYear() * 12 + e.eventTime.getUTCMonth(), e.eventTime);
+  return [...byMonth.values()].map((d) => isoTimestamp(d).slice(0, 7) + '-01').sort();
 }
 
 /** Months whose partition this pool has ensured, or is ensuring: most batches need no DDL round trip. */

@@ -49,7 +49,7 @@ describe('validateCloudTrailRecord', () => {
     const checked = validateCloudTrailRecord(rec);
 
     // Assert
-    expect(checked).toEqual({ ok: true, record: VALID, text: rec.text, source: rec.source, position: rec.position });
+    expect(checked).toEqual({ ok: true, record: VALID, eventTime: new Date(VALID.eventTime as string), text: rec.text, source: rec.source, position: rec.position });
   });
 
   it.each([

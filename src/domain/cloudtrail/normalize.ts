@@ -13,12 +13,16 @@ import { isJsonObject, nonEmptyString, parseIsoTimestamp } from './validate';
  * Call only with a record `validateCloudTrailRecord` accepted. Given one it did not (no eventID,
  * unreadable eventTime), it throws instead of inventing values.
  */
-export function normalizeCloudTrailRecord(record: Record<string, unknown>): NormalizedEvent {
+export function normalizeCloudTrailRecord(
+  record: Record<string, unknown>,
+  /** the record's eventTime as validation parsed it, if at hand */
+  validatedTime?: Date,
+): NormalizedEvent {
   const identity = isJsonObject(record.userIdentity) ? record.userIdentity : {};
   const resources = extractTouchedResources(record);
   return {
     eventId: required(record, 'eventID'),
-    eventTime: eventTimeOf(record),
+    eventTime: validatedTime ?? eventTimeOf(record),
     eventSource: required(record, 'eventSource'),
     eventName: required(record, 'eventName'),
     eventType: nonEmptyString(record.eventType),

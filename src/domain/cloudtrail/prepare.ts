@@ -13,7 +13,7 @@ export function prepareCloudTrailRecord(rec: SourceRecord): PreparedEvent | Reje
   if (!checked.ok) return checked.rejected;
   try {
     return {
-      event: normalizeCloudTrailRecord(checked.record),
+      event: normalizeCloudTrailRecord(checked.record, checked.eventTime),
       text: checked.text,
       record: checked.record,
       contentSha256: textSha256(checked.text),

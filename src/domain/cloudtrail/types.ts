@@ -96,5 +96,5 @@ export interface RejectedRecord {
 
 /** Result of validating one source record: a storable record or a rejection. */
 export type ValidatedRecord =
-  | { ok: true; record: Record<string, unknown>; text: string; source: string; position: string }
+  | { ok: true; record: Record<string, unknown>; eventTime: Date; text: string; source: string; position: string }
   | { ok: false; rejected: RejectedRecord };

@@ -18,25 +18,27 @@ export function nonEmptyString(value: unknown): string | null {
 const REQUIRED_STRINGS = ['eventID', 'eventTime', 'eventSource', 'eventName'] as const;
 
 export function validateCloudTrailRecord(rec: SourceRecord): ValidatedRecord {
-  const problems = findProblems(rec);
-  if (problems.length > 0) {
+  const { problems, eventTime } = findProblems(rec);
+  if (problems.length > 0 || eventTime === null) {
     return { ok: false, rejected: { source: rec.source, position: rec.position, reason: problems.join('; '), raw: rec.text } };
   }
-  return { ok: true, record: rec.value as Record<string, unknown>, text: rec.text, source: rec.source, position: rec.position };
+  return { ok: true, record: rec.value as Record<string, unknown>, eventTime, text: rec.text, source: rec.source, position: rec.position };
 }
 
-function findProblems(rec: SourceRecord): string[] {
-  if (rec.value === undefined) return [`not JSON: ${jsonParserMessage(rec.text)}`];
-  if (!isJsonObject(rec.value)) return [`not a JSON object: got ${describeJsonType(rec.value)}`];
+/** Every problem of the record, and its eventTime when that parses (normalising needs it too). */
+function findProblems(rec: SourceRecord): { problems: string[]; eventTime: Date | null } {
+  if (rec.value === undefined) return { problems: [`not JSON: ${jsonParserMessage(rec.text)}`], eventTime: null };
+  if (!isJsonObject(rec.value)) return { problems: [`not a JSON object: got ${describeJsonType(rec.value)}`], eventTime: null };
   const record = rec.value;
   const problems = REQUIRED_STRINGS.map((field) => requiredStringProblem(field, record[field])).filter(
     (p): p is string => p !== null,
   );
-  const eventTime = record.eventTime;
-  if (typeof eventTime === 'string' && eventTime.trim() !== '' && parseIsoTimestamp(eventTime) === null) {
-    problems.push(`eventTime ${JSON.stringify(eventTime)} is not an ISO 8601 timestamp`);
+  const text = record.eventTime;
+  const eventTime = typeof text === 'string' && text.trim() !== '' ? parseIsoTimestamp(text) : null;
+  if (typeof text === 'string' && text.trim() !== '' && eventTime === null) {
+    problems.push(`eventTime ${JSON.stringify(text)} is not an ISO 8601 timestamp`);
   }
-  return problems;
+  return { problems, eventTime };
 }
 
 function requiredStringProblem(field: string, value: unknown): string | null {
@@ -70,16 +72,7 @@ function describeJsonType(value: unknown): string {
 const ISO_8601 =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|([+-])(\d{2}):?(\d{2}))$/i;
 
-/** The last text parsed: validation and normalisation both read each record's eventTime. */
-let lastParsed: { text: string; time: number | null } = { text: '', time: null };
-
 export function parseIsoTimestamp(text: string): Date | null {
-  if (text !== lastParsed.text) lastParsed = { text, time: parseIsoText(text)?.getTime() ?? null };
-  // a new Date each time: a caller may change the one it got
-  return lastParsed.time === null ? null : new Date(lastParsed.time);
-}
-
-function parseIsoText(text: string): Date | null {
   const m = ISO_8601.exec(text.trim());
   if (!m) return null;
   const year = +m[1];
