@@ -7,7 +7,7 @@
  * Ratios, not absolute times: both sides run on the same machine in the same minute.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
@@ -41,6 +41,28 @@ async function writeLogFile(file: string, n: number): Promise<void> {
   await once(out, 'finish');
 }
 
+
+/**
+ * The machine's busy CPU seconds so far (all processes: this one, Postgres's backends, the rest),
+ * from /proc/stat; null where there is none. Busy is user + nice + system + irq + softirq: idle,
+ * iowait and steal are time no core worked for anyone here.
+ */
+async function machineBusySeconds(): Promise<number | null> {
+  try {
+    const fields = (await readFile('/proc/stat', 'utf8')).split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq] = fields;
+    return (user + nice + system + irq + softirq) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+/** Busy CPU seconds over a phase, and how many cores that kept busy on average. */
+function cpuOf(before: number | null, after: number | null, seconds: number): string {
+  if (before === null || after === null) return 'CPU not measured (no /proc/stat)';
+  const busy = after - before;
+  return `${busy.toFixed(1)} CPU-s over ${seconds.toFixed(1)} s (${(busy / seconds).toFixed(2)} of ${os.cpus().length} cores busy)`;
+}
 
 async function main(): Promise<void> {
   const n = arg('events', 200_000);
@@ -101,6 +123,7 @@ async function main(): Promise<void> {
     }
     chunks.push(...copyTextChunks(rows));
     rows = [];
+    const copyCpu: string[] = [];
     const rawCopySeconds = async (table: string): Promise<number> => {
       process.stderr.write(`measuring raw COPY into ${table}…\n`);
       await pool.query(`CREATE TABLE ${table} (LIKE audit_events INCLUDING DEFAULTS INCLUDING INDEXES) WITH (autovacuum_enabled = false)`);
@@ -108,6 +131,7 @@ async function main(): Promise<void> {
       try {
         await autovacuumSettled();
         await checkpoint();
+        const cpu0 = await machineBusySeconds();
         const t = process.hrtime.bigint();
         await pipeline(
           Readable.from(chunks),
@@ -115,7 +139,9 @@ async function main(): Promise<void> {
             principal_id, principal_arn, principal_type, user_identity_arn, session_name, access_key_id, invoked_by, source_ip_address, user_agent,
             error_code, error_message, read_only, resource_arns, raw, content_sha256) FROM STDIN`)),
         );
-        return Number(process.hrtime.bigint() - t) / 1e9;
+        const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+        copyCpu.push(cpuOf(cpu0, await machineBusySeconds(), seconds));
+        return seconds;
       } finally {
         client.release();
       }
@@ -126,16 +152,20 @@ async function main(): Promise<void> {
     await autovacuumSettled();
     await checkpoint();
     process.stderr.write('ingesting through the pipeline…\n');
+    const pipelineCpu0 = await machineBusySeconds();
     const t0 = process.hrtime.bigint();
     // the product's ingest path: rules are evaluated on each stored batch (--no-evaluate to leave them out)
     const evaluation = process.argv.includes('--no-evaluate') ? undefined : { rules: [...ALL_RULES], config: DEFAULT_RULE_CONFIG, teamTagKey: 'team' };
     const counts = await ingestCloudTrailPaths(pool, [file], { teamTagKey: 'team', evaluation });
     const pipelineSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const pipelineCpu = cpuOf(pipelineCpu0, await machineBusySeconds(), pipelineSeconds);
     if (counts.stored !== n) throw new Error(`pipeline stored ${counts.stored} of ${n}`);
 
     const copyAfter = await rawCopySeconds('copy_baseline_after');
     const copySeconds = (copyBefore + copyAfter) / 2;
     process.stderr.write(`raw COPY: ${Math.round(n / copyBefore)} rows/s before the pipeline, ${Math.round(n / copyAfter)} after\n`);
+    // The ratio's bound: the pipeline cannot take less than its CPU over the cores, whatever it overlaps.
+    process.stderr.write(`machine CPU: raw COPY ${copyCpu.join(' and ')}; pipeline ${pipelineCpu}\n`);
     await pool.end();
 
     const eventsPerSecond = Math.round(n / pipelineSeconds);
