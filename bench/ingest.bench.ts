@@ -13,11 +13,9 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import { Client, Pool } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import { generateCloudTrailRecords } from '../src/demo/generate';
-import { copyTextChunks, type CopyValue } from '../src/db/copy';
+import { copyChunks } from '../src/db/copy';
+import { EVENT_COLUMNS, eventCopyChunks, type PreparedEvent } from '../src/ingest/cloudtrail-load';
 import { migrate } from '../src/db/migrate';
 import { ingestCloudTrailPaths } from '../src/ingest/ingest-files';
 import { prepareCloudTrailRecord, isPrepared } from '../src/domain/cloudtrail/prepare';
@@ -57,10 +55,24 @@ async function machineBusySeconds(): Promise<number | null> {
   }
 }
 
-/** Busy CPU seconds over a phase, and how many cores that kept busy on average. */
-function cpuOf(before: number | null, after: number | null, seconds: number): string {
-  if (before === null || after === null) return 'CPU not measured (no /proc/stat)';
-  const busy = after - before;
+/** A measured phase: its wall time, and the machine's busy CPU seconds over it (null: not measured). */
+interface Measured {
+  seconds: number;
+  busy: number | null;
+}
+
+async function measured<T>(work: () => Promise<T>): Promise<{ value: T; phase: Measured }> {
+  const busy0 = await machineBusySeconds();
+  const t = process.hrtime.bigint();
+  const value = await work();
+  const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+  const busy1 = await machineBusySeconds();
+  return { value, phase: { seconds, busy: busy0 === null || busy1 === null ? null : busy1 - busy0 } };
+}
+
+/** A phase's busy CPU seconds, and how many cores that kept busy on average. */
+function cpuOf({ seconds, busy }: Measured): string {
+  if (busy === null) return 'CPU not measured (no /proc/stat)';
   return `${busy.toFixed(1)} CPU-s over ${seconds.toFixed(1)} s (${(busy / seconds).toFixed(2)} of ${os.cpus().length} cores busy)`;
 }
 
@@ -103,69 +115,51 @@ async function main(): Promise<void> {
     // The raw COPY of the same records (same columns and values) into an equivalent table, once
     // before the pipeline and once after: this machine's speed drifts by a quarter within minutes,
     // and the mean of the two is the baseline of the minute the pipeline ran in.
-    // The baseline's rows are built as the pipeline builds its own COPY (copyTextChunks: the same
-    // text in ~256 KiB messages, held off the heap so the pipeline's collections do not pay for them).
+    // The baseline's rows are the pipeline's own (eventCopyChunks: the same text in ~256 KiB
+    // messages, held off the heap so the pipeline's collections do not pay for them), without
+    // principal ids or run, and sent as the pipeline sends them (copyChunks).
     const chunks: Buffer[] = [];
-    let rows: CopyValue[][] = [];
+    let batch: PreparedEvent[] = [];
     for (const r of generateCloudTrailRecords(n)) {
       const p = prepareCloudTrailRecord({ source: file, position: '', value: r, text: JSON.stringify(r) });
       if (!isPrepared(p)) throw new Error(p.reason);
-      const e = p.event;
-      rows.push([
-        e.eventId, e.eventTime, e.eventSource, e.eventName, e.eventType, e.eventCategory, e.awsRegion, e.accountId,
-        null, e.principal?.arn ?? null, e.principal?.type ?? null, e.userIdentityArn, e.sessionName, e.accessKeyId, e.invokedBy,
-        e.sourceIpAddress, e.userAgent, e.errorCode, e.errorMessage, e.readOnly, e.resources.map((x: { arn: string }) => x.arn), p.text, p.contentSha256,
-      ]);
-      if (rows.length === 5000) {
-        chunks.push(...copyTextChunks(rows));
-        rows = [];
+      batch.push(p);
+      if (batch.length === 5000) {
+        chunks.push(...eventCopyChunks(batch, new Map(), null));
+        batch = [];
       }
     }
-    chunks.push(...copyTextChunks(rows));
-    rows = [];
-    const copyCpu: string[] = [];
-    const rawCopySeconds = async (table: string): Promise<number> => {
+    chunks.push(...eventCopyChunks(batch, new Map(), null));
+    batch = [];
+    const rawCopy = async (table: string): Promise<Measured> => {
       process.stderr.write(`measuring raw COPY into ${table}…\n`);
       await pool.query(`CREATE TABLE ${table} (LIKE audit_events INCLUDING DEFAULTS INCLUDING INDEXES) WITH (autovacuum_enabled = false)`);
       const client = await pool.connect();
       try {
         await autovacuumSettled();
         await checkpoint();
-        const cpu0 = await machineBusySeconds();
-        const t = process.hrtime.bigint();
-        await pipeline(
-          Readable.from(chunks),
-          client.query(copyFrom(`COPY ${table} (event_id, event_time, event_source, event_name, event_type, event_category, aws_region, account_id,
-            principal_id, principal_arn, principal_type, user_identity_arn, session_name, access_key_id, invoked_by, source_ip_address, user_agent,
-            error_code, error_message, read_only, resource_arns, raw, content_sha256) FROM STDIN`)),
-        );
-        const seconds = Number(process.hrtime.bigint() - t) / 1e9;
-        copyCpu.push(cpuOf(cpu0, await machineBusySeconds(), seconds));
-        return seconds;
+        return (await measured(() => copyChunks(client, table, EVENT_COLUMNS, chunks))).phase;
       } finally {
         client.release();
       }
     };
-    const copyBefore = await rawCopySeconds('copy_baseline_before');
+    const copyBefore = await rawCopy('copy_baseline_before');
 
     // the real pipeline (the baseline's table is not vacuumed: nothing of it runs meanwhile)
     await autovacuumSettled();
     await checkpoint();
     process.stderr.write('ingesting through the pipeline…\n');
-    const pipelineCpu0 = await machineBusySeconds();
-    const t0 = process.hrtime.bigint();
     // the product's ingest path: rules are evaluated on each stored batch (--no-evaluate to leave them out)
     const evaluation = process.argv.includes('--no-evaluate') ? undefined : { rules: [...ALL_RULES], config: DEFAULT_RULE_CONFIG, teamTagKey: 'team' };
-    const counts = await ingestCloudTrailPaths(pool, [file], { teamTagKey: 'team', evaluation });
-    const pipelineSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const pipelineCpu = cpuOf(pipelineCpu0, await machineBusySeconds(), pipelineSeconds);
+    const { value: counts, phase: pipelinePhase } = await measured(() => ingestCloudTrailPaths(pool, [file], { teamTagKey: 'team', evaluation }));
     if (counts.stored !== n) throw new Error(`pipeline stored ${counts.stored} of ${n}`);
 
-    const copyAfter = await rawCopySeconds('copy_baseline_after');
-    const copySeconds = (copyBefore + copyAfter) / 2;
-    process.stderr.write(`raw COPY: ${Math.round(n / copyBefore)} rows/s before the pipeline, ${Math.round(n / copyAfter)} after\n`);
+    const copyAfter = await rawCopy('copy_baseline_after');
+    const copySeconds = (copyBefore.seconds + copyAfter.seconds) / 2;
+    const pipelineSeconds = pipelinePhase.seconds;
+    process.stderr.write(`raw COPY: ${Math.round(n / copyBefore.seconds)} rows/s before the pipeline, ${Math.round(n / copyAfter.seconds)} after\n`);
     // The ratio's bound: the pipeline cannot take less than its CPU over the cores, whatever it overlaps.
-    process.stderr.write(`machine CPU: raw COPY ${copyCpu.join(' and ')}; pipeline ${pipelineCpu}\n`);
+    process.stderr.write(`machine CPU: raw COPY ${cpuOf(copyBefore)} and ${cpuOf(copyAfter)}; pipeline ${cpuOf(pipelinePhase)}\n`);
     await pool.end();
 
     const eventsPerSecond = Math.round(n / pipelineSeconds);

@@ -77,7 +77,8 @@ interface Conflict {
   storedSha256: string;
 }
 
-const EVENT_COLUMNS = [
+/** audit_events' columns as the batch COPY writes them (eventCopyChunks' rows). */
+export const EVENT_COLUMNS = [
   'event_id', 'event_time', 'event_source', 'event_name', 'event_type', 'event_category', 'aws_region',
   'account_id', 'principal_id', 'principal_arn', 'principal_type', 'user_identity_arn', 'session_name',
   'access_key_id', 'invoked_by', 'source_ip_address', 'user_agent', 'error_code', 'error_message',
@@ -379,7 +380,7 @@ async function storeEvents(client: PoolClient, fresh: PreparedEvent[], ctx: Load
 }
 
 /** The events' audit_events rows in COPY's text format, given their principals' ids. */
-function eventCopyChunks(events: PreparedEvent[], principalIds: ReadonlyMap<string, string>, runId: string | null): Buffer[] {
+export function eventCopyChunks(events: PreparedEvent[], principalIds: ReadonlyMap<string, string>, runId: string | null): Buffer[] {
   return copyTextChunks(
     events.map(({ event: e, text, contentSha256 }) => [
       e.eventId, e.eventTime, e.eventSource, e.eventName, e.eventType, e.eventCategory, e.awsRegion,
