@@ -10,7 +10,7 @@
  * action, an action the catalog does not know or a context key the action does not support;
  * NotFoundError (NOT_FOUND) for a principal govgraph has no IAM data for at that moment.
  */
-import type { Pool } from 'pg';
+import type { Queryable } from '../read/sql';
 import { parseArn } from '../domain/aws/arn';
 import {
   buildAuthorizationRequest,
@@ -349,14 +349,14 @@ async function checkSimulation(input: SimulateInput): Promise<CheckedSimulation>
 const tagRequest = ({ q, input }: CheckedSimulation) => ({ arn: q.resourceArn, at: q.at, excludeEventId: input.beforeEventId });
 
 /** The simulation from what was read: the principal and its grants then (null: none), the resource's tags then. */
-async function simulateWith(pool: Pool, c: CheckedSimulation, access: Awaited<ReturnType<typeof principalAccessAt>>, tags: TagsAt | null): Promise<Simulation> {
+async function simulateWith(pool: Queryable, c: CheckedSimulation, access: Awaited<ReturnType<typeof principalAccessAt>>, tags: TagsAt | null): Promise<Simulation> {
   if (!access.principal) throw await notFoundAt(pool, c.key, c.q.at);
   const resource = tags ? { arn: c.q.resourceArn, ...tags } : null;
   return evaluate(access.principal, c.q, resource, splitGrants(new StatementNormalizer(), access.grants), c.extra, c.input.requestTags);
 }
 
 /** "Can this principal do this action on this resource (at t)?", with the statements that decided it. */
-export async function simulateAccess(pool: Pool, input: SimulateInput): Promise<Simulation> {
+export async function simulateAccess(pool: Queryable, input: SimulateInput): Promise<Simulation> {
   const c = await checkSimulation(input);
   // one round trip: the principal and its grants then (with their documents' Version), the resource's tags then
   const [access, [tags]] = await Promise.all([
@@ -372,7 +372,7 @@ export async function simulateAccess(pool: Pool, input: SimulateInput): Promise<
  * Each answer is its Simulation; null when govgraph has no IAM data for that principal then; the
  * error for a request that cannot be evaluated (a malformed ARN, an action the catalog does not know).
  */
-export async function simulateMany(pool: Pool, inputs: SimulateInput[]): Promise<(Simulation | null | Error)[]> {
+export async function simulateMany(pool: Queryable, inputs: SimulateInput[]): Promise<(Simulation | null | Error)[]> {
   const asAnswer = (err: unknown) => (err instanceof NotFoundError ? null : err instanceof Error ? err : new Error(String(err)));
   const checked = await Promise.all(inputs.map((input) => checkSimulation(input).catch(asAnswer)));
   const ok = checked.filter((c): c is CheckedSimulation => c !== null && !(c instanceof Error));
@@ -401,7 +401,7 @@ const mayAllow = (grant: PolicyGrantRow, action: string) => grant.effect === 'Al
  * decision. Grants naming the action's service are read once; every statement is normalised once
  * and shared by the principals it reaches, so each principal costs one evaluation.
  */
-export async function whoCan(pool: Pool, input: WhoCanInput): Promise<Grantee[]> {
+export async function whoCan(pool: Queryable, input: WhoCanInput): Promise<Grantee[]> {
   const q = await checkQuery(input);
   const given = input.accountId?.trim() || null;
   if (given !== null && !/^\d{12}$/.test(given)) throw new InvalidInputError(`accountId "${truncate(given)}" is not a 12-digit AWS account id`, 'accountId');
@@ -461,7 +461,7 @@ function coversResource(statement: Record<string, unknown>, arn: string, context
 const hasVariable = (statement: Record<string, unknown>) => [...(list(statement.Resource) ?? []), ...(list(statement.NotResource) ?? [])].some((p) => p.includes('${'));
 
 /** The checked filter of a grant listing; `null` when it can match nothing (an unknown session's role). */
-async function grantFilter(pool: Pool, input: GrantListInput): Promise<{ filter: GrantListFilter; at: Date; action: string | null; resourceArn: string | null } | null> {
+async function grantFilter(pool: Queryable, input: GrantListInput): Promise<{ filter: GrantListFilter; at: Date; action: string | null; resourceArn: string | null } | null> {
   const at = checkAt(input.at);
   const action = input.action === null || input.action === undefined ? null : checkAction(input.action);
   const resourceArn = input.resourceArn === null || input.resourceArn === undefined ? null : checkResourceArn(input.resourceArn);
@@ -483,7 +483,7 @@ async function grantFilter(pool: Pool, input: GrantListInput): Promise<{ filter:
 }
 
 /** Keeps the grants whose statement covers the action and the resource. */
-async function matching(pool: Pool, rows: KeyedGrant[], at: Date, action: string | null, resourceArn: string | null): Promise<KeyedGrant[]> {
+async function matching(pool: Queryable, rows: KeyedGrant[], at: Date, action: string | null, resourceArn: string | null): Promise<KeyedGrant[]> {
   let kept = action ? rows.filter((g) => coversAction(g.statement, action)) : rows;
   if (!resourceArn) return kept;
   const needContext = kept.filter((g) => hasVariable(g.statement));
@@ -515,7 +515,7 @@ export interface GrantListing {
  * resource (policy variables from the principal's own context), of some kinds or one effect;
  * in pages that never skip or repeat a grant.
  */
-export async function listPolicyGrants(pool: Pool, input: GrantListInput, req: GrantPageRequest): Promise<GrantListing> {
+export async function listPolicyGrants(pool: Queryable, input: GrantListInput, req: GrantPageRequest): Promise<GrantListing> {
   const checked = await grantFilter(pool, input);
   if (!checked) return { page: toGrantPage([], req), count: async () => 0 };
   const { filter, at, action, resourceArn } = checked;

@@ -2,7 +2,7 @@
  * What the access service reads besides grants: which IAM principal a key names at a moment, and
  * resource tags as they stood then (the tag history). Plain SQL, batched.
  */
-import type { Pool } from 'pg';
+import type { Queryable } from '../read/sql';
 import { parseArn } from '../domain/aws/arn';
 import type { IamPrincipalAt } from '../iam/grants-read';
 import { InvalidInputError, NotFoundError, truncate } from '../read/errors';
@@ -43,7 +43,7 @@ export interface ResolvedPrincipal extends IamPrincipalAt {
 }
 
 /** The role a session ARN belongs to (session ARNs drop the role's path): the latest role of that name in the account. */
-async function roleOfSession(pool: Pool, key: PrincipalKey): Promise<string | null> {
+async function roleOfSession(pool: Queryable, key: PrincipalKey): Promise<string | null> {
   const { rows } = await pool.query<{ arn: string }>(
     `SELECT payload->>'arn' AS arn FROM iam_fact_periods
       WHERE fact_kind = 'ENTITY' AND account_id = $1 AND fact_key = 'role/' || $2
@@ -54,7 +54,7 @@ async function roleOfSession(pool: Pool, key: PrincipalKey): Promise<string | nu
 }
 
 /** The IAM ARN a key names (a session resolved to its role); a NotFoundError when govgraph has no IAM data for it. */
-export async function iamArnOf(pool: Pool, key: PrincipalKey, argument = 'principalArn'): Promise<string> {
+export async function iamArnOf(pool: Queryable, key: PrincipalKey, argument = 'principalArn'): Promise<string> {
   if (key.iamArn) return key.iamArn;
   const role = await roleOfSession(pool, key);
   if (!role) {
@@ -67,7 +67,7 @@ export async function iamArnOf(pool: Pool, key: PrincipalKey, argument = 'princi
 }
 
 /** Why a principal key names no IAM user or role at `at`: never seen, or seen at other times. */
-export async function notFoundAt(pool: Pool, key: PrincipalKey, at: Date, argument = 'principalArn'): Promise<NotFoundError> {
+export async function notFoundAt(pool: Queryable, key: PrincipalKey, at: Date, argument = 'principalArn'): Promise<NotFoundError> {
   const { rows } = await pool.query<{ arn: string; valid_from: Date; valid_to: Date | null }>(
     `SELECT payload->>'arn' AS arn, lower(validity) AS valid_from, upper(validity) AS valid_to FROM iam_fact_periods
       WHERE fact_kind = 'ENTITY' AND account_id = $1 AND fact_key = $2 ORDER BY lower(validity)`,
@@ -85,7 +85,7 @@ export async function notFoundAt(pool: Pool, key: PrincipalKey, at: Date, argume
  * The IAM user or role a key names as it stood at `at` (its tags then) and its grants then, by the
  * store's entity key: a session ARN finds its role whatever the role's path. Principal null when none.
  */
-export async function principalAccessAt(pool: Pool, key: PrincipalKey, at: Date): Promise<{ principal: ResolvedPrincipal | null; grants: KeyedGrant[] }> {
+export async function principalAccessAt(pool: Queryable, key: PrincipalKey, at: Date): Promise<{ principal: ResolvedPrincipal | null; grants: KeyedGrant[] }> {
   const { entity, grants } = await entityAccessAt(pool, key.accountId, key.entityKey, at);
   if (!entity) return { principal: null, grants: [] };
   return {

@@ -12,6 +12,9 @@ import type { CloudTrailCounts } from '../ingest/cloudtrail-load';
 import type { TagCounts } from '../ingest/tags-load';
 import { ingestIamPaths } from '../ingest/iam-ingest';
 import type { IamSnapshotCounts } from '../iam/store';
+import { createApiKey, listApiKeys, revokeApiKey } from '../auth/api-keys';
+import { ROLES } from '../auth/identity';
+import { InvalidInputError } from '../read/errors';
 import { runDemo } from '../demo/run-demo';
 import { buildComplianceReport, parseReportTime, REPORT_FORMATS, renderReport, ReportFormat } from '../report';
 import { serve } from '../server/serve';
@@ -132,13 +135,14 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('md'))
     .option('--out <file>', 'write the report to this file instead of stdout')
     .option('--generated-at <time>', 'the generation time the report states (default: now), for reproducible output')
-    .action(async (opts: { from: string; to: string; team?: string; format: ReportFormat; out?: string; generatedAt?: string }) => {
+    .option('--access-log', 'add a section of refused API calls per identity in the window (from the API access log)')
+    .action(async (opts: { from: string; to: string; team?: string; format: ReportFormat; out?: string; generatedAt?: string; accessLog?: boolean }) => {
       const from = parseReportTime(opts.from, '--from');
       const to = parseReportTime(opts.to, '--to');
       const generatedAt = opts.generatedAt !== undefined ? parseReportTime(opts.generatedAt, '--generated-at') : new Date();
       if (opts.team !== undefined && opts.team.trim() === '') throw new Error('--team needs a team name');
       const config = loadConfig();
-      const report = await withPool(config, (pool) => buildComplianceReport(pool, { from, to, team: opts.team, generatedAt }));
+      const report = await withPool(config, (pool) => buildComplianceReport(pool, { from, to, team: opts.team, generatedAt, accessLog: opts.accessLog === true }));
       const text = renderReport(report, opts.format);
       if (opts.out === undefined) {
         process.stdout.write(text);
@@ -200,6 +204,54 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(out);
     });
 
+  const apiKey = program.command('api-key').description('API keys for bots, dashboards and scripts (Authorization: Bearer <key>)');
+  apiKey
+    .command('create')
+    .description('make a key and print it once: only its hash is stored')
+    .requiredOption('--name <name>', 'who or what uses it (kept in the access log and on every change it makes)')
+    .addOption(new Option('--role <role>', 'what it may read and change (README: Roles)').choices([...ROLES]).makeOptionMandatory())
+    .option('--team <team>', 'a team it is scoped to (repeatable; team-lead and team-member need at least one)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--expires <time>', 'when it stops working (ISO 8601); default: never')
+    .option('--json', 'print only {"id","key","role","teams"}')
+    .action(async (opts: { name: string; role: string; team?: string[]; expires?: string; json?: boolean }) => {
+      const config = loadConfig();
+      const expiresAt = opts.expires !== undefined ? parseTime(opts.expires, '--expires') : null;
+      const { row, key } = await withPool(config, (pool) => createApiKey(pool, { name: opts.name, role: opts.role, teams: opts.team, expiresAt }));
+      if (opts.json) process.stdout.write(`${JSON.stringify({ id: row.id, key, role: row.role, teams: row.teams })}\n`);
+      else {
+        process.stdout.write(`api key ${row.id} (${row.name}, ${row.role}${row.teams.length ? ` of ${row.teams.join(', ')}` : ''}${row.expiresAt ? `, expires ${row.expiresAt.toISOString()}` : ''}):\n${key}\n`);
+        process.stderr.write('govgraph: this is the only time the key is shown; store it as a secret\n');
+      }
+    });
+  apiKey
+    .command('list')
+    .description('every key: id, name, role, teams, created, expires, revoked (never the key itself)')
+    .option('--json', 'print only one JSON array')
+    .action(async (opts: { json?: boolean }) => {
+      const config = loadConfig();
+      const rows = await withPool(config, (pool) => listApiKeys(pool));
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(rows.map((r) => ({ id: r.id, name: r.name, role: r.role, teams: r.teams, createdAt: r.createdAt, expiresAt: r.expiresAt, revokedAt: r.revokedAt })))}\n`);
+        return;
+      }
+      const now = Date.now();
+      for (const r of rows) {
+        const state = r.revokedAt ? `revoked ${r.revokedAt.toISOString()}` : r.expiresAt && r.expiresAt.getTime() <= now ? `expired ${r.expiresAt.toISOString()}` : r.expiresAt ? `active until ${r.expiresAt.toISOString()}` : 'active';
+        process.stdout.write(`${r.id}  ${r.name}  ${r.role}${r.teams.length ? ` [${r.teams.join(', ')}]` : ''}  created ${r.createdAt.toISOString()}  ${state}\n`);
+      }
+      if (rows.length === 0) process.stdout.write('no API keys yet: govgraph api-key create --name NAME --role ROLE\n');
+    });
+  apiKey
+    .command('revoke')
+    .description('stop a key at once, on every API process')
+    .argument('<id>', 'the key id (api-key list)')
+    .action(async (id: string) => {
+      const config = loadConfig();
+      const found = await withPool(config, (pool) => revokeApiKey(pool, id));
+      if (!found) throw new Error(`no API key with id ${id}`);
+      process.stdout.write(`api key ${id} revoked\n`);
+    });
+
   program
     .command('demo')
     .description("ingest the demo story (two teams, guard rails, ABAC), start the API and print three example queries with their answers")
@@ -217,7 +269,7 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('serve')
-    .description('serve the GraphQL API on PORT (default 4000) at /graphql, with /healthz and /readyz; stops cleanly on SIGINT/SIGTERM')
+    .description('serve the GraphQL API on HOST:PORT (default 127.0.0.1:4000) at /graphql, with /healthz and /readyz; stops cleanly on SIGINT/SIGTERM')
     .action(async () => {
       const config = loadConfig();
       await serve(config);
@@ -258,7 +310,7 @@ async function withPool<T>(config: Config, fn: (pool: import('pg').Pool) => Prom
 
 /** One line a person can act on; never a stack trace, never a password. */
 export function describeError(err: unknown): string {
-  if (err instanceof ConfigError || err instanceof RulesConfigError) return err.message;
+  if (err instanceof ConfigError || err instanceof RulesConfigError || err instanceof InvalidInputError) return err.message;
   const e = err as { code?: string; message?: string; errors?: unknown[] };
   if (e?.code === 'ECONNREFUSED' || (Array.isArray(e?.errors) && e.errors.length > 0 && (e.errors[0] as { code?: string }).code === 'ECONNREFUSED')) {
     return `cannot connect to the database (${redactUrl(loadConfigSafe()?.DATABASE_URL ?? '')}): connection refused; is Postgres running?`;

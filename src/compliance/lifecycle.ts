@@ -1,4 +1,5 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
+import type { Atomic, Queryable } from '../read/sql';
 import { InvalidInputError, NotFoundError, truncate } from '../read/errors';
 import { VIOLATION_COLUMNS, type ViolationRow, type ViolationStatus } from '../read/violations';
 
@@ -37,7 +38,7 @@ function checkReason(value: string): string {
 }
 
 /** OPEN → SUPPRESSED. Only an open violation can be suppressed (a resolved one needs no suppression). */
-export async function suppressViolation(pool: Pool, req: SuppressRequest): Promise<ViolationRow> {
+export async function suppressViolation(pool: Pool | Atomic, req: SuppressRequest): Promise<ViolationRow> {
   const reason = checkReason(req.reason);
   const until = req.until ?? null;
   const now = req.now ?? new Date();
@@ -67,7 +68,7 @@ export async function suppressViolation(pool: Pool, req: SuppressRequest): Promi
  * SUPPRESSED or RESOLVED → OPEN: the suppression, or the resolution, is cleared from the row
  * (the history keeps it).
  */
-export async function reopenViolation(pool: Pool, req: ReopenRequest): Promise<ViolationRow> {
+export async function reopenViolation(pool: Pool | Atomic, req: ReopenRequest): Promise<ViolationRow> {
   const reason = checkReason(req.reason);
   return changeStatus(pool, req.id, {
     to: 'OPEN',
@@ -88,7 +89,7 @@ interface CurrentState {
 }
 
 async function changeStatus(
-  pool: Pool,
+  pool: Pool | Atomic,
   id: string,
   spec: {
     to: ViolationStatus;
@@ -123,8 +124,10 @@ async function changeStatus(
   });
 }
 
-async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+/** The work as one unit: inside the caller's session (a savepoint), or a transaction of its own. */
+async function inTransaction<T>(db: Pool | Atomic, work: (client: Queryable) => Promise<T>): Promise<T> {
+  if ('atomically' in db) return db.atomically(work);
+  const client = await db.connect();
   try {
     await client.query('BEGIN');
     const result = await work(client);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { oidcUrlProblem } from '../auth/oidc';
 
 /**
  * govgraph's configuration, read once from the environment at the entry point and validated
@@ -45,10 +46,74 @@ export const ConfigSchema = z.object({
   WORKER_LOCK_MS: positiveInt(30_000),
   /** Port the GraphQL API (`govgraph serve`) listens on; 0 picks a free one. */
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  /**
+   * Address the API listens on: loopback unless told otherwise, so a fresh `govgraph serve` is
+   * not reachable from the network; `0.0.0.0` (or `::`) for every interface, e.g. in a container.
+   */
+  HOST: z
+    .string()
+    .regex(/^(?:[A-Za-z0-9.-]{1,253}|[0-9A-Fa-f:.]{2,45})$/, 'must be an IP address or a host name (0.0.0.0 or :: for every interface)')
+    .default('127.0.0.1'),
   /** The rule configuration file (YAML or JSON); absent: every rule with its defaults. */
   GOVGRAPH_RULES_CONFIG: z.string().min(1).optional(),
+  /** OpenID Connect issuer whose bearer tokens the API accepts, exactly as its tokens' `iss` name it. */
+  OIDC_ISSUER: z
+    .string()
+    .superRefine((s, ctx) => {
+      const problem = oidcUrlProblem(s);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+  /** Accepted token audiences (`aud`), comma-separated: the client id(s) registered for govgraph. */
+  OIDC_AUDIENCE: csv('audience', /^\S{1,512}$/),
+  /** The token claim carrying groups: a name (`groups`, `cognito:groups`) or a dotted path (`realm_access.roles`). */
+  OIDC_GROUPS_CLAIM: z.string().min(1).max(256).default('groups'),
+  /** The claim mapping file (YAML or JSON): which group grants which role and teams. */
+  GOVGRAPH_AUTH_MAPPING: z.string().min(1).optional(),
+  /** Abuse limits on one GraphQL operation (src/server/query-limits.ts); unset: the defaults there. */
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().optional(),
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).optional(),
+  GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).optional(),
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().positive().optional(),
+  GRAPHQL_MAX_COST: z.coerce.number().int().positive().optional(),
+  GRAPHQL_MAX_BODY_BYTES: z.coerce.number().int().min(1024).optional(),
+  /** Requests per minute per credential, counted in Redis across every API process. */
+  RATE_LIMIT_PER_MINUTE: positiveInt(600),
+  /** Browser origins allowed to open the WebSocket (`https://dash.example.com`; `*`: any, for development). */
+  WS_ALLOWED_ORIGINS: csv('origin', /^(\*|https?:\/\/[^\s/,]+)$/),
+  WS_MAX_CONNECTIONS_PER_CREDENTIAL: positiveInt(10),
+  WS_MAX_SUBSCRIPTIONS_PER_CREDENTIAL: positiveInt(50),
+  /**
+   * `required` (default): every GraphQL call needs an API key or OIDC token. `none`: the local-only
+   * development mode, refused unless HOST is a loopback address.
+   */
+  GOVGRAPH_AUTH: z.enum(['required', 'none']).default('required'),
+  /** The longest one SQL statement of an API request may run, in ms (statement_timeout). */
+  API_STATEMENT_TIMEOUT_MS: positiveInt(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+}).superRefine(oidcSettingsGoTogether).superRefine(localOnlyOnLoopback);
+
+/** OIDC needs all three of issuer, audience and mapping file; a partial setting is a mistake, not "off". */
+function oidcSettingsGoTogether(c: { OIDC_ISSUER?: string; OIDC_AUDIENCE: string[]; GOVGRAPH_AUTH_MAPPING?: string }, ctx: z.RefinementCtx) {
+  const set = { OIDC_ISSUER: c.OIDC_ISSUER !== undefined, OIDC_AUDIENCE: c.OIDC_AUDIENCE.length > 0, GOVGRAPH_AUTH_MAPPING: c.GOVGRAPH_AUTH_MAPPING !== undefined };
+  if (!Object.values(set).some(Boolean)) return;
+  for (const [name, present] of Object.entries(set)) {
+    if (!present) {
+      ctx.addIssue({ code: 'custom', path: [name], message: 'OIDC needs OIDC_ISSUER, OIDC_AUDIENCE and GOVGRAPH_AUTH_MAPPING together' });
+    }
+  }
+}
+
+/** Without credentials the API is anyone's: allowed only while it listens on loopback. */
+function localOnlyOnLoopback(c: { GOVGRAPH_AUTH: string; HOST: string }, ctx: z.RefinementCtx) {
+  if (c.GOVGRAPH_AUTH === 'none' && !isLoopbackHost(c.HOST)) {
+    ctx.addIssue({ code: 'custom', path: ['GOVGRAPH_AUTH'], message: `none (no credentials) is only allowed while HOST is a loopback address; HOST is ${c.HOST}` });
+  }
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
 
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -7,6 +7,7 @@ import { redactUrl } from '../db/redact';
 import { ingestCloudTrailPaths, ingestTagPaths } from '../ingest/ingest-files';
 import { ingestIamPaths } from '../ingest/iam-ingest';
 import { DEMO_IAM_SNAPSHOT_TIME } from './iam-story';
+import { createApiKey } from '../auth/api-keys';
 import { createApp } from '../server/app';
 import { demoDir } from './demo-files';
 import { DEMO_ACCOUNT, DEMO_REGION } from './story';
@@ -64,11 +65,12 @@ export interface DemoOptions {
  * (idempotent: a second run stores nothing new), starts the API, and prints three example
  * queries with their answers, asked over HTTP like any client would.
  */
-export async function runDemo(config: Config, opts: DemoOptions): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function runDemo(config: Config, opts: DemoOptions): Promise<{ url: string; key: string; stop: () => Promise<void> }> {
   const out = opts.out ?? ((t: string) => process.stdout.write(t));
   const migrated = await migrate(config.DATABASE_URL);
   out(`database ${redactUrl(config.DATABASE_URL)}: ${migrated.applied.length} migration(s) applied\n`);
   const pool = createPool(config.DATABASE_URL);
+  let key = '';
   try {
     const dir = demoDir();
     const evaluation = await loadEvaluationOptions(config);
@@ -79,14 +81,17 @@ export async function runDemo(config: Config, opts: DemoOptions): Promise<{ url:
     out(`cloudtrail: read ${ct.read}, stored ${ct.stored}, duplicates ${ct.duplicates}, conflicts ${ct.conflicts}, rejected ${ct.rejected}\n`);
     const tags = await ingestTagPaths(pool, [path.join(dir, 'tags')], { teamTagKey: config.TEAM_TAG_KEY, complete: true, at: DEMO_LISTING_TIME });
     out(`tags: read ${tags.read}, resources ${tags.resources}, deleted ${tags.deleted}, rejected ${tags.rejected}\n`);
+    // every call needs a credential: the demo makes an admin key (each run its own) and uses it
+    ({ key } = await createApiKey(pool, { name: 'demo-admin', role: 'admin' }));
   } finally {
     await pool.end();
   }
   const app = await createApp(config);
-  const { url } = await app.start(opts.port);
-  out(`\ngovgraph API at ${url}\n`);
+  const { url } = await app.start(opts.port, config.HOST);
+  out(`\ngovgraph API at ${url}\nadmin API key (shown once; keep it secret): ${key}\n`);
+  out(`try it: curl -s ${url} -H 'content-type: application/json' -H 'authorization: Bearer ${key}' -d '{"query":"{ teams { name } }"}'\n`);
   for (const q of DEMO_QUERIES) {
-    const answer = await askGraphQL(url, q.query);
+    const answer = await askGraphQL(url, q.query, undefined, key);
     out(`\n# ${q.title}\n${q.query}\n→ ${JSON.stringify(answer, null, 2)}\n`);
   }
   if (!opts.serve) {
@@ -94,13 +99,13 @@ export async function runDemo(config: Config, opts: DemoOptions): Promise<{ url:
   } else {
     out(`\nThe API keeps running at ${url} (Ctrl-C to stop). Start the workers beside it with \`npx govgraph worker\`.\n`);
   }
-  return { url, stop: () => app.stop() };
+  return { url, key, stop: () => app.stop() };
 }
 
-export async function askGraphQL(url: string, query: string, variables?: Record<string, unknown>): Promise<unknown> {
+export async function askGraphQL(url: string, query: string, variables?: Record<string, unknown>, key?: string): Promise<unknown> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
   return res.json();

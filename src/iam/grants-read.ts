@@ -3,7 +3,7 @@
  * access service. Every query is served by an index: btree principal_arn, GIN action_services,
  * GiST validity.
  */
-import type { Pool } from 'pg';
+import type { Queryable } from '../read/sql';
 import { tagsAsOfJoin } from '../read/tags-at';
 import type { Effect, PolicyKind, PolicySource } from '../domain/iam/types';
 
@@ -102,7 +102,7 @@ function filterSql(filter: GrantFilter, params: unknown[]): string {
 }
 
 /** Every grant of these principals (IAM user or role ARNs) valid at `at`. */
-export async function grantsForPrincipals(pool: Pool, principalArns: string[], at: Date, filter: GrantFilter = {}): Promise<PolicyGrantRow[]> {
+export async function grantsForPrincipals(pool: Queryable, principalArns: string[], at: Date, filter: GrantFilter = {}): Promise<PolicyGrantRow[]> {
   if (principalArns.length === 0) return [];
   const params: unknown[] = [[...new Set(principalArns)], at];
   const { rows } = await pool.query<GrantDbRow>(
@@ -118,7 +118,7 @@ export async function grantsForPrincipals(pool: Pool, principalArns: string[], a
  * Every grant valid at `at` whose statement may name an action of `service` (`sagemaker`): its
  * Action names the service or `*`, or it is a NotAction statement (which may match any service).
  */
-export async function grantsForService(pool: Pool, service: string, at: Date, filter: GrantFilter = {}): Promise<PolicyGrantRow[]> {
+export async function grantsForService(pool: Queryable, service: string, at: Date, filter: GrantFilter = {}): Promise<PolicyGrantRow[]> {
   const params: unknown[] = [[service.toLowerCase(), '*'], at];
   const { rows } = await pool.query<GrantDbRow>(
     `SELECT ${GRANT_COLUMNS} FROM policy_grants g
@@ -130,7 +130,7 @@ export async function grantsForService(pool: Pool, service: string, at: Date, fi
 }
 
 /** Every period of every grant of one principal, oldest first: how its access changed over time. */
-export async function grantHistory(pool: Pool, principalArn: string): Promise<PolicyGrantRow[]> {
+export async function grantHistory(pool: Queryable, principalArn: string): Promise<PolicyGrantRow[]> {
   const { rows } = await pool.query<GrantDbRow>(
     `SELECT ${GRANT_COLUMNS} FROM policy_grants g WHERE g.principal_arn = $1 ORDER BY lower(g.validity), ${GRANT_ORDER}`,
     [principalArn],
@@ -172,7 +172,7 @@ export interface IamPrincipalAt {
 }
 
 /** IAM users and roles that existed at `at`, with their tags then; optionally one account's or some ARNs only. */
-export async function iamPrincipalsAt(pool: Pool, at: Date, opts: { accountId?: string; arns?: string[] } = {}): Promise<IamPrincipalAt[]> {
+export async function iamPrincipalsAt(pool: Queryable, at: Date, opts: { accountId?: string; arns?: string[] } = {}): Promise<IamPrincipalAt[]> {
   const params: unknown[] = [at];
   let where = '';
   if (opts.accountId) {

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Queryable } from '../read/sql';
 import { parseArn } from '../domain/aws/arn';
 import type {
   OwnershipAnswer,
@@ -34,7 +34,7 @@ const BASIS_WORDS: Readonly<Record<OwnershipBasis, string>> = {
   UNKNOWN: 'nothing',
 };
 
-export async function whoOwns(pool: Pool, query: string, opts: WhoOwnsOptions): Promise<OwnershipAnswer> {
+export async function whoOwns(pool: Queryable, query: string, opts: WhoOwnsOptions): Promise<OwnershipAnswer> {
   const contactsLimit = Math.max(0, Math.floor(opts.contactsLimit ?? 3));
   const maxMatches = Math.max(1, Math.floor(opts.maxMatches ?? 20));
   const q = query.trim();
@@ -87,7 +87,7 @@ interface MatchRow {
 /** Lower-case letters and digits, every other run of characters one space, trimmed. */
 const words = (sql: string) => `btrim(regexp_replace(lower(${sql}), '[^a-z0-9]+', ' ', 'g'))`;
 
-async function findMatches(pool: Pool, q: string, asArn: boolean, teamTagKey: string, maxMatches: number) {
+async function findMatches(pool: Queryable, q: string, asArn: boolean, teamTagKey: string, maxMatches: number) {
   // SageMaker lower-cases names in its ARNs; an ARN pasted with the name's own case still matches.
   const arnCandidates = asArn ? arnSpellings(q) : [];
   const { rows } = await pool.query<MatchRow>(
@@ -132,7 +132,7 @@ interface SinceRow {
  * earliest observation of that value with no other value observed after it (a sync run or a
  * repeated AddTags that saw the same value again does not move "since").
  */
-async function teamTagSince(pool: Pool, ids: string[], teamTagKey: string): Promise<Map<string, SinceRow>> {
+async function teamTagSince(pool: Queryable, ids: string[], teamTagKey: string): Promise<Map<string, SinceRow>> {
   const { rows } = await pool.query<SinceRow>(
     `SELECT DISTINCT ON (c.resource_id)
             c.resource_id::text AS resource_id, c.tag_value, c.changed_at AS since,
@@ -169,7 +169,7 @@ interface CreatorRow {
 }
 
 /** The create event, its principal, the principal's team today, and its team tag as of the create. */
-async function creatorsOf(pool: Pool, ids: string[], teamTagKey: string): Promise<Map<string, CreatorRow>> {
+async function creatorsOf(pool: Queryable, ids: string[], teamTagKey: string): Promise<Map<string, CreatorRow>> {
   const { rows } = await pool.query<CreatorRow>(
     `SELECT r.id::text AS resource_id, r.created_event_id, r.created_at, e.event_name,
             p.arn AS creator_arn, p.principal_type AS creator_type, p.name AS creator_name,
@@ -195,7 +195,7 @@ async function creatorsOf(pool: Pool, ids: string[], teamTagKey: string): Promis
  * ties broken by the latest event. Denied and failed calls are left out: an attempt refused by
  * the team-tag condition makes nobody a contact of the resource.
  */
-async function contactsOf(pool: Pool, arns: string[], limit: number): Promise<Map<string, OwnershipContact[]>> {
+async function contactsOf(pool: Queryable, arns: string[], limit: number): Promise<Map<string, OwnershipContact[]>> {
   // One index scan for the whole set (`&&`), then each event is counted for each asked ARN it names.
   const { rows } = await pool.query<{ arn: string; principal_arn: string; event_count: string; last_event_time: Date }>(
     `SELECT arn, principal_arn, event_count, last_event_time FROM (

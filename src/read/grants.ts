@@ -4,7 +4,6 @@
  * changes, so row ids are not stable; the order and the cursor use the grant's own identity
  * instead (principal, where it came from, statement, start of validity), which a refresh keeps.
  */
-import type { Pool } from 'pg';
 import type { Effect, PolicyKind } from '../domain/iam/types';
 import { GRANT_COLUMNS, grantColumns, toGrantRow, type GrantDbRow, type PolicyGrantRow } from '../iam/grants-read';
 import { pageRequest, toPage, type Page, type PageRequest } from './pagination';
@@ -155,7 +154,7 @@ export interface EntityAt {
  * its document's Version). One statement: the reads of one simulation. `entity` is null when there
  * is no such principal then.
  */
-export async function entityAccessAt(db: Pool, accountId: string, entityKey: string, at: Date): Promise<{ entity: EntityAt | null; grants: KeyedGrant[] }> {
+export async function entityAccessAt(db: Queryable, accountId: string, entityKey: string, at: Date): Promise<{ entity: EntityAt | null; grants: KeyedGrant[] }> {
   // the grant columns are null on the one row of a principal with no grants then
   const { rows } = await db.query<Omit<KeyedDbRow, 'principal_arn'> & {
     principal_arn: string | null;

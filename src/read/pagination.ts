@@ -1,4 +1,5 @@
 import { InvalidInputError } from './errors';
+import { unstorableText } from './text';
 
 /**
  * Keyset pagination shared by every list: a page is `first` rows after an opaque cursor, in a
@@ -14,7 +15,7 @@ export const MAX_PAGE_SIZE = 500;
  * What a cursor encodes, per list: events by (event_time, event_id), violations by (event_time,
  * id), policy grants by their identity (src/read/grants.ts: GrantKey), everything else by id.
  */
-export type CursorKind = 'event' | 'grant' | 'principal' | 'resource' | 'violation';
+export type CursorKind = 'event' | 'grant' | 'principal' | 'resource' | 'violation' | 'access-log';
 
 /** A validated page request: how many rows, and the keyset to continue after (if any). */
 export interface PageRequest {
@@ -34,10 +35,27 @@ export interface Page<T> {
   hasPreviousPage: boolean;
 }
 
-const ARITY: Record<CursorKind, number> = { event: 2, grant: 7, principal: 1, resource: 1, violation: 2 };
-const EVENT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const ID = /^\d{1,19}$/;
+const ARITY: Record<CursorKind, number> = { event: 2, grant: 7, principal: 1, resource: 1, violation: 2, 'access-log': 2 };
+const EVENT_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{6}Z$/;
+const ID = /^(0|[1-9]\d{0,18})$/;
+const MAX_BIGINT = 9223372036854775807n;
 const STATEMENT_INDEX = /^\d{1,9}$/;
+
+/** A row id Postgres can hold (bigint): a cursor's ids are compared as ::bigint. */
+const isBigintId = (s: string) => ID.test(s) && BigInt(s) <= MAX_BIGINT;
+
+/**
+ * A timestamp as the lists write it (to_char …US"Z") that names a real instant: Date.parse
+ * accepts days past a month's end, and year 0000 is no year to Postgres.
+ */
+function isCursorTime(s: string): boolean {
+  const m = EVENT_TIME.exec(s);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number);
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  return year >= 1 && days !== undefined && day >= 1 && day <= days && hour <= 23 && minute <= 59 && second <= 59;
+}
 
 /** `first` is bounded so one request cannot ask the database for an unbounded page. */
 export function pageSize(first: number | null | undefined, argument = 'first'): number {
@@ -62,14 +80,14 @@ export function decodeCursor(cursor: string, kind: CursorKind, argument = 'after
   } catch {
     throw refuse();
   }
-  if (!Array.isArray(value) || value[0] !== kind || value.length !== ARITY[kind] + 1 || !value.every((v) => typeof v === 'string')) throw refuse();
+  // every part is compared in SQL: text Postgres cannot hold would fail there, not here
+  if (!Array.isArray(value) || value[0] !== kind || value.length !== ARITY[kind] + 1 || !value.every((v) => typeof v === 'string' && unstorableText(v) === null)) throw refuse();
   const key = value.slice(1) as string[];
-  const timeOk = (t: string) => EVENT_TIME.test(t) && !Number.isNaN(Date.parse(t));
   const ok =
-    kind === 'event' ? timeOk(key[0]) && key[1] !== ''
-    : kind === 'violation' ? timeOk(key[0]) && ID.test(key[1])
-    : kind === 'grant' ? STATEMENT_INDEX.test(key[5]) && timeOk(key[6])
-    : ID.test(key[0]);
+    kind === 'event' ? isCursorTime(key[0]) && key[1] !== ''
+    : kind === 'violation' || kind === 'access-log' ? isCursorTime(key[0]) && isBigintId(key[1])
+    : kind === 'grant' ? STATEMENT_INDEX.test(key[5]) && isCursorTime(key[6])
+    : isBigintId(key[0]);
   if (!ok) throw refuse();
   return key;
 }

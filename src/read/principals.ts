@@ -87,13 +87,15 @@ export async function principalsByArns(db: Queryable, arns: readonly string[]): 
  * The principal a key names. Principals are keyed on the issuing role for sessions, so an
  * assumed-role session ARN (`arn:aws:sts::<account>:assumed-role/<Role>/<session>`) that is not a
  * key itself resolves to its role (session ARNs drop the role's path, hence account and name).
+ * Exact throughout: the partition is compared as a prefix with starts_with, never LIKE, where the
+ * `_` a partition may hold would match any character.
  */
 export async function principalByKey(db: Queryable, key: string): Promise<PrincipalRow | null> {
   const session = /^arn:([\w-]+):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(key);
   const { rows } = await db.query<PrincipalRow>(
     session
       ? `SELECT ${COLUMNS} FROM principals p WHERE p.arn = $1
-           OR (p.principal_type = 'ROLE' AND p.account_id = $2 AND p.name = $3 AND p.arn LIKE 'arn:' || $4 || ':iam::%')
+           OR (p.principal_type = 'ROLE' AND p.account_id = $2 AND p.name = $3 AND starts_with(p.arn, 'arn:' || $4 || ':iam::'))
          ORDER BY (p.arn = $1) DESC, p.id LIMIT 1`
       : `SELECT ${COLUMNS} FROM principals p WHERE p.arn = $1`,
     session ? [key, session[2], session[3], session[1]] : [key],

@@ -7,9 +7,22 @@ export class Params {
   }
 }
 
+/** A statement Postgres plans once per connection. */
+export interface NamedStatement {
+  name: string;
+  text: string;
+  values?: unknown[];
+}
+
 /** The minimum the read layer needs from a pg Pool (one round trip per call: easy to count). */
 export interface Queryable {
-  query<R extends Record<string, any> = any>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
+  /** text, or a named (prepared) statement */
+  query<R extends Record<string, any> = any>(text: string | NamedStatement, values?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+/** A Queryable that can apply work whole or not at all (an API request's session: a savepoint). */
+export interface Atomic extends Queryable {
+  atomically<T>(work: (db: Queryable) => Promise<T>): Promise<T>;
 }
 
 export const whereClause = (conditions: string[]): string => (conditions.length ? `WHERE ${conditions.join(' AND ')}` : '');

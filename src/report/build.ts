@@ -6,6 +6,7 @@ import {
   ComplianceReport,
   DailyFigures,
   MAX_TREND_DAYS,
+  RefusedCallFigures,
   REPORT_SCHEMA,
   ReportError,
   ReportSeverity,
@@ -27,6 +28,8 @@ export interface ReportOptions {
   team?: string | null;
   /** the generation time the report states; default now */
   generatedAt?: Date;
+  /** add the "Refused API calls" section (per identity, from the access log) */
+  accessLog?: boolean;
 }
 
 /**
@@ -52,6 +55,7 @@ export async function buildComplianceReport(pool: Pool, opts: ReportOptions, cat
     const days = await dailyFigures(client, params);
     const worstResources = await worstFigures(client, params, 'resource_arn');
     const worstPrincipals = await worstFigures(client, params, 'principal_arn');
+    const refusedApiCalls = opts.accessLog ? await refusedCallFigures(client, [from, to]) : undefined;
     await client.query('COMMIT');
     return {
       schema: REPORT_SCHEMA,
@@ -65,6 +69,7 @@ export async function buildComplianceReport(pool: Pool, opts: ReportOptions, cat
       daily: fillDays(days, from, to),
       worstResources,
       worstPrincipals,
+      ...(refusedApiCalls ? { refusedApiCalls } : {}),
     };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -161,6 +166,31 @@ async function worstFigures(client: PoolClient, params: unknown[], column: 'reso
     ...statusOf(r),
     openBySeverity: { critical: r.open_critical, high: r.open_high, medium: r.open_medium, low: r.open_low, info: r.open_info },
   }));
+}
+
+const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
+/** Refused calls of the window (by request time) per identity and role, with their error codes. */
+async function refusedCallFigures(client: PoolClient, params: unknown[]): Promise<RefusedCallFigures[]> {
+  const { rows } = await client.query<RefusedCallFigures>(
+    `WITH per_code AS (
+       SELECT a.identity_kind, a.identity_id, a.identity_name, a.role, a.error_code,
+              count(*)::int AS n, min(a.at) AS first_at, max(a.at) AS last_at
+         FROM api_access_log a
+        WHERE a.outcome = 'refused' AND a.at >= $1 AND a.at < $2
+        GROUP BY 1, 2, 3, 4, 5)
+     SELECT identity_kind AS "identityKind", identity_id AS "identityId", identity_name AS "identityName", role,
+            sum(n)::int AS total,
+            jsonb_agg(jsonb_build_object('code', error_code, 'count', n) ORDER BY n DESC, error_code COLLATE "C") AS "byErrorCode",
+            to_char(min(first_at) AT TIME ZONE 'UTC', ${ISO_MS}) AS first,
+            to_char(max(last_at) AT TIME ZONE 'UTC', ${ISO_MS}) AS last
+       FROM per_code
+      GROUP BY identity_kind, identity_id, identity_name, role
+      ORDER BY total DESC, identity_name COLLATE "C" NULLS LAST, identity_id COLLATE "C" NULLS LAST,
+               role COLLATE "C" NULLS LAST, identity_kind COLLATE "C" NULLS LAST`,
+    params,
+  );
+  return rows;
 }
 
 function sumTeams(teams: TeamFigures[]): ComplianceReport['totals'] {

@@ -1,5 +1,5 @@
-import type { ComplianceReport, SeverityCounts, StatusCounts } from './types';
-import { severityValues } from './text';
+import type { ComplianceReport, RefusedCallFigures, SeverityCounts, StatusCounts } from './types';
+import { identityLabel, severityValues } from './text';
 
 /**
  * The report as one CSV (RFC 4180: CRLF line ends, a header row, fields holding a comma, a quote
@@ -10,6 +10,9 @@ import { severityValues } from './text';
  * - `rule`: name = rule id, title, severity (highest recorded), status counts
  * - `day`: name = UTC day, status counts
  * - `resource`, `principal`: name = ARN, status counts; the severity columns count OPEN violations only
+ * - `refused_identity` (only with the access-log section): name = identity, title = role,
+ *   total = refused calls, value = first/last refused call as an ISO 8601 interval
+ * - `refused_code`: one per identity and error code: name = identity, title = role, total = calls, value = the code
  *
  * No CSV library is among the project's dependencies, and quoting is small enough to own. A
  * text value that a spreadsheet would take for a formula (starting with = + - @, a tab or a CR)
@@ -37,6 +40,11 @@ function row(section: string, name: Field, title: Field, severity: Field, status
   return [section, name, title, severity, ...(status ? counts(status) : [null, null, null, null]), ...severities(sev), value];
 }
 
+/** A row of the refused-calls section: the count in `total`, the other status columns empty. */
+function refusedRow(section: string, x: RefusedCallFigures, total: number, value: string): Field[] {
+  return [section, identityLabel(x), x.role, null, null, null, null, total, null, null, null, null, null, value];
+}
+
 export function renderCsv(r: ComplianceReport): string {
   const meta: [string, Field][] = [
     ['schema', r.schema],
@@ -56,6 +64,10 @@ export function renderCsv(r: ComplianceReport): string {
     ...r.daily.map((d) => row('day', d.day, null, null, d, null)),
     ...r.worstResources.map((w) => row('resource', w.arn, null, null, w, w.openBySeverity)),
     ...r.worstPrincipals.map((w) => row('principal', w.arn, null, null, w, w.openBySeverity)),
+    ...(r.refusedApiCalls ?? []).flatMap((x) => [
+      refusedRow('refused_identity', x, x.total, `${x.first}/${x.last}`),
+      ...x.byErrorCode.map((c) => refusedRow('refused_code', x, c.count, c.code)),
+    ]),
   ];
   return rows.map((fields) => fields.map(csvField).join(',')).join('\r\n') + '\r\n';
 }

@@ -1,8 +1,12 @@
-import type { ComplianceReport, WorstFigures } from './types';
+import type { ComplianceReport, RefusedCallFigures, WorstFigures } from './types';
 import { WORST_LIMIT } from './types';
 import {
   catalogLabel,
+  errorCodesLabel,
   escapeMarkdown as md,
+  identityLabel,
+  REFUSED_CALLS_NOTE,
+  roleLabel,
   SEVERITY_HEADERS,
   severityValues,
   STATUS_NOTE,
@@ -29,6 +33,21 @@ function worst(rows: WorstFigures[], what: string): string[] {
     2,
     rows.map((r, i) => [i + 1, r.arn, r.open, r.resolved, r.suppressed, r.total, ...severityValues(r.openBySeverity)]),
   );
+}
+
+function refusedCalls(rows: RefusedCallFigures[]): string[] {
+  return [
+    '## Refused API calls',
+    '',
+    `Per identity: ${REFUSED_CALLS_NOTE}.`,
+    '',
+    ...table(
+      ['Identity', 'Role', 'By error code', 'First', 'Last', 'Refused'],
+      5,
+      rows.map((x) => [identityLabel(x), roleLabel(x), errorCodesLabel(x), x.first, x.last, x.total]),
+    ),
+    '',
+  ];
 }
 
 /** The report as GitHub-flavoured Markdown: a header, then one table per section. */
@@ -84,6 +103,7 @@ export function renderMarkdown(r: ComplianceReport): string {
     '',
     ...worst(r.worstPrincipals, 'Principal'),
     '',
+    ...(r.refusedApiCalls ? refusedCalls(r.refusedApiCalls) : []),
   ];
   return lines.join('\n');
 }

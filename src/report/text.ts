@@ -1,4 +1,4 @@
-import type { ComplianceReport, SeverityCounts } from './types';
+import type { ComplianceReport, RefusedCallFigures, SeverityCounts } from './types';
 
 /** Wording and escaping the renderers share. */
 
@@ -12,6 +12,15 @@ export const severityValues = (s: SeverityCounts): number[] => SEVERITY_KEYS.map
 
 export const WINDOW_NOTE = 'by violation event time; from inclusive, to exclusive; days are UTC';
 export const STATUS_NOTE = 'statuses are as stored when the report was generated';
+
+export const NO_IDENTITY = '(no credential)';
+/** `api-key:deploy-bot (key id)`, `oidc:ana@example.com (sub)`; calls refused before anyone was identified share one line. */
+export const identityLabel = (f: RefusedCallFigures): string =>
+  f.identityKind === null ? NO_IDENTITY : `${f.identityKind}:${f.identityName ?? f.identityId} (${f.identityId})`;
+export const roleLabel = (f: RefusedCallFigures): string => f.role ?? '-';
+/** `FORBIDDEN 3, RATE_LIMITED 1` */
+export const errorCodesLabel = (f: RefusedCallFigures): string => f.byErrorCode.map((c) => `${c.code} ${c.count}`).join(', ');
+export const REFUSED_CALLS_NOTE = 'calls the API refused in the window (by request time), from the access log; every identity, whatever the team filter';
 
 export const catalogLabel = (r: ComplianceReport): string => `${r.catalog.rules} rules (${r.catalog.fingerprint})`;
 

@@ -77,6 +77,27 @@ export interface ComplianceReport {
   /** top WORST_LIMIT with open violations: most open first, then by open severity mix, then by ARN */
   worstResources: WorstFigures[];
   worstPrincipals: WorstFigures[];
+  /**
+   * Refused API calls of the window per identity (from the access log, by request time); present
+   * only when asked for (ReportOptions.accessLog). Not narrowed by the team filter.
+   */
+  refusedApiCalls?: RefusedCallFigures[];
+}
+
+/** One identity's refused API calls: most refused first, then by name, id, role, kind (byte order; no identity last). */
+export interface RefusedCallFigures {
+  /** `api-key`, `oidc`, `local`; null: calls refused before anyone was identified (no or bad credential) */
+  identityKind: string | null;
+  identityId: string | null;
+  identityName: string | null;
+  /** the role the calls were made with; null when no one was identified */
+  role: string | null;
+  total: number;
+  /** most first, then by code */
+  byErrorCode: { code: string; count: number }[];
+  /** the first and the last refused call of the window */
+  first: string;
+  last: string;
 }
 
 /** The daily trend lists every day of a window up to this long (a year and a day). */

@@ -99,7 +99,7 @@ export class AccessResolver {
       'Can this principal call this action on this resource, at this moment (default now)? Evaluates its identity policies (inline, attached, through groups), permissions boundary and the policies given, with the request context govgraph derives from its IAM data and the tag history (the principal\'s and the resource\'s tags then) and the context entries given. BAD_USER_INPUT for a malformed ARN or date, an unknown action or an unsupported context key; NOT_FOUND when govgraph has no IAM data for the principal at that moment.',
   })
   async simulate(@Args() args: SimulateArgs, @Ctx() ctx: GovgraphContext): Promise<Decision> {
-    const sim = await simulateAccess(ctx.pool, {
+    const sim = await simulateAccess(ctx.db, {
       principalArn: args.principalArn,
       action: args.action,
       resourceArn: args.resourceArn,
@@ -117,7 +117,7 @@ export class AccessResolver {
       'The IAM users and roles allowed this action (on this resource, with this context) at this moment (default now), by ARN, each with its decision. E.g. who can call sagemaker:CreateTrainingJob with sagemaker:VpcSubnets absent (no context entry for it). BAD_USER_INPUT for an unknown action or an unsupported context key.',
   })
   async whoCan(@Args() args: WhoCanArgs, @Ctx() ctx: GovgraphContext): Promise<AccessGrantee[]> {
-    const grantees = await whoCan(ctx.pool, { action: args.action, resourceArn: args.resourceArn, context: args.context, at: args.at ?? now(ctx), accountId: args.accountId });
+    const grantees = await whoCan(ctx.db, { action: args.action, resourceArn: args.resourceArn, context: args.context, at: args.at ?? now(ctx), accountId: args.accountId });
     return grantees.map((g) => Object.assign(new AccessGrantee(), { principalArn: g.principal.arn, decision: toDecision(g.simulation) }));
   }
 
@@ -144,7 +144,7 @@ export class PolicyGrantResolver {
   async policyGrants(@Args() args: PolicyGrantsArgs, @Ctx() ctx: GovgraphContext): Promise<PolicyGrantConnection> {
     const req = grantPageRequest(args.first, args.after);
     const { page, count } = await listPolicyGrants(
-      ctx.pool,
+      ctx.db,
       {
         principalArn: args.principalArn,
         action: args.action,

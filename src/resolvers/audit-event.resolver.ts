@@ -16,11 +16,11 @@ export class AuditEventResolver {
   @Query(() => AuditEventConnection, { description: 'Stored CloudTrail events, newest first, narrowed by the filter.' })
   async auditEvents(
     @Args() { filter, first, after }: AuditEventsArgs,
-    @Ctx() { pool }: GovgraphContext,
+    @Ctx() { db }: GovgraphContext,
   ): Promise<AuditEventConnection> {
     const f = filter ?? {};
-    const page = await listEvents(pool, f, pageRequest(first, after, 'event'));
-    return toConnection(AuditEventConnection, page, () => countEvents(pool, f));
+    const page = await listEvents(db, f, pageRequest(first, after, 'event'));
+    return toConnection(AuditEventConnection, page, () => countEvents(db, f));
   }
 
   @FieldResolver(() => Principal, { nullable: true, description: 'Who acted (for a session, the issuing role); null when the record names nobody usable.' })

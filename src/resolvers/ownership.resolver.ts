@@ -15,7 +15,7 @@ export class OwnershipResolver {
       'Who owns a resource, and why: the query is a full ARN or a bare name (`churn-v7`). Answers even when nothing matches (matchedBy NONE, basis UNKNOWN, a message saying so); null only alongside an error.',
   })
   async whoOwns(@Arg('query', () => String, { description: 'A full ARN or a bare resource name.' }) query: string, @Ctx() ctx: GovgraphContext) {
-    return ownershipView(await ctx.whoOwns(ctx.pool, query, { teamTagKey: ctx.teamTagKey }));
+    return ownershipView(await ctx.whoOwns(ctx.ownershipDb, query, { teamTagKey: ctx.teamTagKey }));
   }
 
   @FieldResolver(() => Team, { nullable: true, description: 'The owner team when every match agrees on one.' })

@@ -20,18 +20,18 @@ export class PrincipalResolver {
     description:
       'The principal with this key: an ARN (an assumed-role session ARN finds its issuing role) or a synthetic key. Null when govgraph has not seen it; BAD_USER_INPUT when it is neither an ARN nor a synthetic key.',
   })
-  principal(@Arg('arn', () => String, { description: 'ARN or synthetic principal key.' }) arn: string, @Ctx() { pool }: GovgraphContext) {
-    return principalByKey(pool, checkPrincipalKey(arn));
+  principal(@Arg('arn', () => String, { description: 'ARN or synthetic principal key.' }) arn: string, @Ctx() { db }: GovgraphContext) {
+    return principalByKey(db, checkPrincipalKey(arn));
   }
 
   @Query(() => PrincipalConnection, { description: 'Principals, in the order govgraph first recorded them, narrowed by the filter.' })
   async principals(
     @Args() { filter, first, after }: PrincipalsArgs,
-    @Ctx() { pool }: GovgraphContext,
+    @Ctx() { db }: GovgraphContext,
   ): Promise<PrincipalConnection> {
     const f = filter ?? {};
-    const page = await listPrincipals(pool, f, pageRequest(first, after, 'principal'));
-    return toConnection(PrincipalConnection, page, () => countPrincipals(pool, f));
+    const page = await listPrincipals(db, f, pageRequest(first, after, 'principal'));
+    return toConnection(PrincipalConnection, page, () => countPrincipals(db, f));
   }
 
   @FieldResolver(() => Team, { nullable: true, description: "The team its team tag names; null when it has none." })

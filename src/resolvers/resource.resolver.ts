@@ -27,11 +27,11 @@ export class ResourceResolver {
   @Query(() => ResourceConnection, { description: 'Resources, in the order govgraph first recorded them, narrowed by the filter.' })
   async resources(
     @Args() { filter, first, after }: ResourcesArgs,
-    @Ctx() { pool }: GovgraphContext,
+    @Ctx() { db }: GovgraphContext,
   ): Promise<ResourceConnection> {
     const f = filter ?? {};
-    const page = await listResources(pool, f, pageRequest(first, after, 'resource'));
-    return toConnection(ResourceConnection, page, () => countResources(pool, f));
+    const page = await listResources(db, f, pageRequest(first, after, 'resource'));
+    return toConnection(ResourceConnection, page, () => countResources(db, f));
   }
 
   @FieldResolver(() => Boolean, { description: 'Whether it has been deleted (deletedAt is set).' })

@@ -18,8 +18,8 @@ class TeamResourcesArgs extends PageArgs {
 @Resolver(() => Team)
 export class TeamResolver {
   @Query(() => [Team], { description: 'Every team govgraph knows (every value the team tag has had), by name.' })
-  teams(@Ctx() { pool }: GovgraphContext) {
-    return listTeams(pool);
+  teams(@Ctx() { db }: GovgraphContext) {
+    return listTeams(db);
   }
 
   @Query(() => Team, { nullable: true, description: 'The team of this name (exact, case-sensitive); null when no principal or resource has been tagged with it.' })

@@ -20,16 +20,17 @@ import {
   ViolationsArgs,
   ViolationStatusChange,
 } from '../schema/violation.type';
+import type { ScopedSession } from '../auth/scoped-session';
 import type { GovgraphContext } from '../server/context';
 import { createLoaders } from '../server/loaders';
 
 @Resolver(() => Violation)
 export class ViolationResolver {
   @Query(() => ViolationConnection, { description: 'Compliance violations, newest offending event first, narrowed by the filter.' })
-  async violations(@Args() { filter, first, after }: ViolationsArgs, @Ctx() { pool }: GovgraphContext): Promise<ViolationConnection> {
+  async violations(@Args() { filter, first, after }: ViolationsArgs, @Ctx() { db }: GovgraphContext): Promise<ViolationConnection> {
     const f = filter ?? {};
-    const page = await listViolations(pool, f, pageRequest(first, after, 'violation'));
-    return toConnection(ViolationConnection, page, () => countViolations(pool, f));
+    const page = await listViolations(db, f, pageRequest(first, after, 'violation'));
+    return toConnection(ViolationConnection, page, () => countViolations(db, f));
   }
 
   @Query(() => Violation, { nullable: true, description: 'The violation with this id; null when there is none; BAD_USER_INPUT when the id is not a violation id.' })
@@ -41,24 +42,24 @@ export class ViolationResolver {
     description:
       'Violations of the events in [from, to) counted by status, one row per group of the chosen dimensions (none: one row of totals), ordered by the dimensions as given, each ascending with nulls last.',
   })
-  complianceSummary(@Args() { from, to, groupBy }: ComplianceSummaryArgs, @Ctx() { pool }: GovgraphContext) {
-    return complianceSummary(pool, { from, to }, groupBy);
+  complianceSummary(@Args() { from, to, groupBy }: ComplianceSummaryArgs, @Ctx() { db }: GovgraphContext) {
+    return complianceSummary(db, { from, to }, groupBy);
   }
 
   @Mutation(() => Violation, {
     description:
       'Suppresses an OPEN violation: accepted, for a reason, by the caller (x-govgraph-user), until a time or with no end. Recorded in its history. NOT_FOUND for an unknown id; BAD_USER_INPUT when it is not OPEN, the reason is empty or `until` is not in the future.',
   })
-  suppressViolation(@Args() { id, reason, until }: SuppressViolationArgs, @Ctx() { pool, user }: GovgraphContext) {
-    return suppressViolation(pool, { id: checkViolationId(id), reason, until: until ?? null, by: user });
+  suppressViolation(@Args() { id, reason, until }: SuppressViolationArgs, @Ctx() { db, user }: GovgraphContext) {
+    return suppressViolation(db, { id: checkViolationId(id), reason, until: until ?? null, by: user });
   }
 
   @Mutation(() => Violation, {
     description:
       'Reopens a SUPPRESSED or RESOLVED violation (the suppression or resolution is cleared; the history keeps it), by the caller (x-govgraph-user). NOT_FOUND for an unknown id; BAD_USER_INPUT when it is already OPEN or the reason is empty.',
   })
-  reopenViolation(@Args() { id, reason }: ReopenViolationArgs, @Ctx() { pool, user }: GovgraphContext) {
-    return reopenViolation(pool, { id: checkViolationId(id), reason, by: user });
+  reopenViolation(@Args() { id, reason }: ReopenViolationArgs, @Ctx() { db, user }: GovgraphContext) {
+    return reopenViolation(db, { id: checkViolationId(id), reason, by: user });
   }
 
   @Subscription(() => Violation, {
@@ -66,12 +67,15 @@ export class ViolationResolver {
       'Each violation as it is opened (inserted OPEN by rule evaluation, in any process, announced through Redis), from the time of subscribing; over WebSocket (graphql-ws) at /graphql. Missed ones (while disconnected) are in Query.violations.',
     subscribe: ({ args, context }: SubscribeResolverData<unknown, ViolationOpenedArgs, GovgraphContext>) => {
       if (!context.feed) throw new Error('subscriptions are served over WebSocket only');
-      return context.feed.opened(args.filter ?? {});
+      // the caller sees a new violation only where its scope lets it read the violation
+      return context.feed.opened(args.filter ?? {}, (ids) => visibleViolationIds(context.openSession, ids));
     },
   })
   violationOpened(@Root() v: ViolationRow, @Args() _args: ViolationOpenedArgs, @Ctx() ctx: GovgraphContext): ViolationRow {
-    // one subscription lives long: each event is resolved with fresh loaders, never with rows cached for an earlier one
-    ctx.loaders = createLoaders(ctx.pool);
+    // one subscription lives long: each event is resolved in a session of its own (ended once the
+    // event is sent) with fresh loaders, never with rows cached for an earlier one
+    ctx.db = ctx.openSession();
+    ctx.loaders = createLoaders(ctx.db);
     return v;
   }
 
@@ -103,5 +107,16 @@ export class ViolationResolver {
   @FieldResolver(() => [ViolationStatusChange], { description: 'Its status changes, oldest first (empty while it has never changed).' })
   history(@Root() v: Violation, @Ctx() { loaders }: GovgraphContext) {
     return loaders.violationHistory.load(v.id);
+  }
+}
+
+/** Which of these violations the caller's scope may read, in a short session of its own. */
+async function visibleViolationIds(openSession: () => ScopedSession, ids: string[]): Promise<Set<string>> {
+  const session = openSession();
+  try {
+    const { rows } = await session.query<{ id: string }>('SELECT id::text AS id FROM violations WHERE id = ANY($1::bigint[])', [ids]);
+    return new Set(rows.map((r) => r.id));
+  } finally {
+    await session.end();
   }
 }

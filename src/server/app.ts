@@ -1,11 +1,13 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen, localUrl } from './listen';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { getOperationAST, GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
+import { getOperationAST, GraphQLError, parse, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { Redis } from 'ioredis';
 import type { Pool } from 'pg';
@@ -15,15 +17,28 @@ import { violationOpenedChannel } from '../compliance/notify';
 import type { Config } from '../config/config';
 import { createPool } from '../db/connections';
 import { whoOwns } from '../ownership/who-owns';
-import { callerName, createContext, USER_HEADER, type GovgraphContext, type WhoOwnsFn } from './context';
+import { createAuthenticator, type Authenticator } from '../auth/authenticate';
+import { ForbiddenError, UnauthenticatedError, type Identity } from '../auth/identity';
+import { createOidcVerifierFromConfig } from '../auth/oidc';
+import { checkRootFields } from '../auth/root-fields';
+import { ScopedSession, scopeOf } from '../auth/scoped-session';
+import { truncate } from '../read/errors';
+import { accessLogHttpMiddleware, accessLogPlugin, createAccessLogWriter, subscriptionRecorder } from './access-log';
+import { createContext, type ClientInfo, type GovgraphContext, type WhoOwnsFn } from './context';
+import { checkSubscribeLimits, limitParseOptions, limitValidationRules, queryLimitsFromConfig, queryLimitsPlugin, rejectOversizedVariables } from './query-limits';
+import { createRateLimiter, rateLimitKey, rateLimitMiddleware } from './rate-limit';
+import { createSocketGuard, socketGuardOptionsFromConfig, type SocketLease } from './socket-guard';
 import { formatError } from './errors';
 import { buildGovgraphSchema } from './schema';
 import { ViolationFeed } from './violation-feed';
 
 export interface App {
   httpServer: http.Server;
-  /** Listens on `port` (0: any free port); resolves with the port and the GraphQL URL. */
-  start(port: number): Promise<{ port: number; url: string }>;
+  /**
+   * Listens on `host` (default 127.0.0.1: loopback only) and `port` (0: any free port); resolves
+   * with the port and the GraphQL URL; rejects with a one-line ListenError (port taken…).
+   */
+  start(port: number, host?: string): Promise<{ port: number; url: string }>;
   /** Drains requests in flight, then closes the server and the connections the app opened. */
   stop(): Promise<void>;
 }
@@ -34,6 +49,8 @@ export interface AppDeps {
   redis?: Redis;
   whoOwns?: WhoOwnsFn;
   log?: Logger;
+  /** how callers are authenticated; default: API keys (and OIDC when configured) */
+  authenticator?: Authenticator;
 }
 
 const READY_TIMEOUT_MS = 2000;
@@ -58,43 +75,139 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
 
   const httpServer = http.createServer();
   const schema = await buildGovgraphSchema();
-  const contextDeps = { pool, teamTagKey: config.TEAM_TAG_KEY, whoOwns: deps.whoOwns ?? whoOwns };
+  const authenticator =
+    deps.authenticator ?? createAuthenticator({ db: pool, oidc: await createOidcVerifierFromConfig(config), localOnly: config.GOVGRAPH_AUTH === 'none' });
+  if (config.GOVGRAPH_AUTH === 'none') {
+    log.warn({ host: config.HOST }, 'GOVGRAPH_AUTH=none: local-only development mode, every call without a credential is an administrator; never expose this API');
+  }
+  const limits = queryLimitsFromConfig(config);
+  // every call on the record, written in batches off the request path
+  const accessLog = createAccessLogWriter(pool, { log });
+  const rateLimiter = createRateLimiter(redis, { pointsPerMinute: config.RATE_LIMIT_PER_MINUTE, keyPrefix: `${config.GOVGRAPH_QUEUE_PREFIX}:api-rate`, log });
+  const socketGuard = createSocketGuard(socketGuardOptionsFromConfig(config));
+  const sessionOptions = { teamTagKey: config.TEAM_TAG_KEY, statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS };
+  const contextFor = (identity: Identity, client: ClientInfo, feed?: ViolationFeed): GovgraphContext => {
+    const openSession = () => new ScopedSession(pool, scopeOf(identity), sessionOptions);
+    return createContext({
+      db: openSession(),
+      openSession,
+      identity,
+      client,
+      teamTagKey: config.TEAM_TAG_KEY,
+      whoOwns: deps.whoOwns ?? whoOwns,
+      ownershipDb: pool,
+      feed,
+    });
+  };
 
   // Subscriptions: graphql-ws over WebSocket on the same path; new violations come from Redis pub/sub
   const feed = new ViolationFeed({ redis, channel: violationOpenedChannel(config.GOVGRAPH_QUEUE_PREFIX), db: pool, log });
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  // browsers open WebSockets across sites: only allow-listed origins may (no Origin: not a browser)
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', verifyClient: (info, done) => socketGuard.verifyClient(info, done) });
   const format = formatError(log);
-  const wsCleanup = useServer<Record<string, unknown> | undefined, { request: http.IncomingMessage }>(
+  type SocketExtra = {
+    request: http.IncomingMessage;
+    identity?: Identity;
+    lease?: SocketLease;
+    /** each subscription's access-log entry, by graphql-ws operation id */
+    recorders?: Map<string, ReturnType<typeof subscriptionRecorder>>;
+  };
+  const wsCleanup = useServer<Record<string, unknown> | undefined, SocketExtra>(
     {
       schema,
-      context: (ctx) => createContext({ ...contextDeps, user: callerName(ctx.extra.request.headers[USER_HEADER]), feed }),
+      // the credential comes in connection_init: {"authorization": "Bearer …"}
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const header = params.authorization ?? params.Authorization;
+        try {
+          const identity = await authenticator.authenticate(typeof header === 'string' ? header : undefined);
+          const lease = socketGuard.openConnection(rateLimitKey(identity));
+          if (!lease) {
+            await ctx.extra.socket.close(CloseCode.Forbidden, 'too many WebSocket connections for this credential');
+            return false;
+          }
+          ctx.extra.identity = identity;
+          ctx.extra.lease = lease;
+          return true;
+        } catch (err) {
+          if (err instanceof ForbiddenError) {
+            await ctx.extra.socket.close(CloseCode.Forbidden, truncate(err.message, 100));
+            return false;
+          }
+          if (!(err instanceof UnauthenticatedError)) log.error({ err }, 'WebSocket authentication failed');
+          await ctx.extra.socket.close(CloseCode.Unauthorized, err instanceof UnauthenticatedError ? truncate(err.message, 100) : 'Unauthorized');
+          return false;
+        }
+      },
+      context: (ctx) =>
+        contextFor(ctx.extra.identity!, { address: ctx.extra.request.socket.remoteAddress ?? null, userAgent: ctx.extra.request.headers['user-agent'] ?? null, transport: 'ws' }, feed),
       // Queries and mutations go over HTTP, where CSRF prevention applies; browsers open WebSockets
       // across sites freely, so this transport serves subscriptions (read-only) and nothing else.
-      onSubscribe: (_ctx, _id, payload) => {
-        let operation;
+      onSubscribe: (ctx, id, payload) => {
+        const recorder = subscriptionRecorder(accessLog, {
+          identity: ctx.extra.identity,
+          address: ctx.extra.request.socket.remoteAddress ?? null,
+          userAgent: ctx.extra.request.headers['user-agent'] ?? null,
+          query: payload.query,
+          operationName: payload.operationName ?? null,
+          variables: payload.variables,
+        });
+        (ctx.extra.recorders ??= new Map()).set(id, recorder);
+        let document;
         try {
-          operation = getOperationAST(parse(payload.query), payload.operationName);
+          document = parse(payload.query, limitParseOptions(limits));
         } catch {
-          return undefined; // graphql-ws answers the syntax error itself
+          recorder.start(null);
+          return undefined; // graphql-ws answers the syntax error itself (and onError records it)
         }
+        const operation = getOperationAST(document, payload.operationName);
+        recorder.start(operation?.operation ?? null);
         if (operation && operation.operation !== 'subscription') {
           return [new GraphQLError(`only subscriptions are served over WebSocket; send ${operation.operation === 'query' ? 'queries' : 'mutations'} as HTTP POST to /graphql`, { extensions: { code: 'BAD_REQUEST' } })];
         }
+        try {
+          checkRootFields(schema, document, payload.operationName, ctx.extra.identity!);
+        } catch (err) {
+          if (err instanceof ForbiddenError) return [new GraphQLError(err.message, { extensions: { code: 'FORBIDDEN' } })];
+          throw err;
+        }
+        const refused = checkSubscribeLimits(schema, payload, limits);
+        if (refused) return refused;
+        if (!ctx.extra.lease?.startSubscription(id)) {
+          return [new GraphQLError('too many subscriptions for this credential', { extensions: { code: 'RATE_LIMITED' } })];
+        }
         return undefined;
       },
-      // the same error answers as over HTTP: no internal messages reach clients
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors
+      onError: (ctx, id, _payload, errors) => {
+        ctx.extra.recorders?.get(id)?.end(errors);
+      },
+      onComplete: (ctx, id) => {
+        ctx.extra.recorders?.get(id)?.end();
+        ctx.extra.recorders?.delete(id);
+        ctx.extra.lease?.endSubscription(id);
+      },
+      onClose: (ctx) => ctx.extra.lease?.release(),
+      // the same error answers as over HTTP: no internal messages reach clients; each event's
+      // session ends once its answer is made
+      onNext: async (ctx, id, _payload, args, result) => {
+        await (args.contextValue as GovgraphContext | undefined)?.db.end();
+        ctx.extra.recorders?.get(id)?.next(result.data);
+        return result.errors
           ? { ...result, errors: result.errors.map((e) => format(e instanceof GraphQLError ? e.toJSON() : (e as GraphQLFormattedError), e)) }
-          : result,
+          : result;
+      },
     },
     wsServer,
   );
 
   const apollo = new ApolloServer<GovgraphContext>({
     schema,
-    // dashboards read the schema; it is public in schema.graphql anyway
+    // dashboards read the schema; only authenticated callers reach Apollo at all
     introspection: true,
+    // abuse limits: tokens at parse, depth/aliases/directives at validation, cost and variables
+    // once the operation is known (src/server/query-limits.ts); all before any resolver runs
+    parseOptions: limitParseOptions(limits),
+    validationRules: limitValidationRules(limits),
     includeStacktraceInErrorResponses: false,
     // csrfPrevention stays at its default (on): GET and simple POSTs need a preflight-forcing header
     formatError: formatError(log),
@@ -103,6 +216,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       // no response is HTTP-cacheable (answers depend on data that changes with every ingest), and
       // the cache-control plugin's hook on every field resolved costs a third of a large answer's time
       ApolloServerPluginCacheControlDisabled(),
+      queryLimitsPlugin(limits),
+      accessLogPlugin(accessLog),
+      sessionPlugin(schema),
       // closes WebSocket connections (ending their subscriptions) when the server drains
       { serverWillStart: async () => ({ drainServer: async () => { await wsCleanup.dispose(); await feed.close(); } }) },
     ],
@@ -126,11 +242,44 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     if (!ready) log.warn({ postgres, redis: redisCheck }, 'not ready');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { postgres: postgres === 'ok' ? 'ok' : 'unavailable', redis: redisCheck === 'ok' ? 'ok' : 'unavailable' } });
   });
+  // The credential is checked before the body is read: an unauthenticated client costs a header.
+  const authenticate = async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      res.locals.identity = await authenticator.authenticate(req.headers.authorization);
+      next();
+    } catch (err) {
+      // a valid token none of whose groups maps to a role: known, but with no rights here
+      if (err instanceof ForbiddenError) {
+        res.status(403).json({ errors: [{ message: err.message, extensions: { code: 'FORBIDDEN' } }] });
+        return;
+      }
+      if (!(err instanceof UnauthenticatedError)) return next(err);
+      res
+        .status(401)
+        .set('WWW-Authenticate', `Bearer realm="govgraph", error="invalid_token", error_description="${err.message.replace(/["\\]/g, "'")}"`)
+        .json({ errors: [{ message: err.message, extensions: { code: 'UNAUTHENTICATED' } }] });
+    }
+  };
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    // first: it records every answer, refusals before Apollo (401, 413, 429) included
+    accessLogHttpMiddleware(accessLog),
+    authenticate,
+    // one budget per credential, shared by every API process through Redis
+    rateLimitMiddleware(rateLimiter, (_req) => rateLimitKey(_req.res!.locals.identity as Identity)),
+    express.json({ limit: limits.maxBodyBytes }),
+    rejectOversizedVariables(limits),
     expressMiddleware(apollo, {
-      context: async ({ req }) => createContext({ ...contextDeps, user: callerName(req.headers[USER_HEADER]) }),
+      context: async ({ req, res }) => {
+        const ctx = contextFor(res.locals.identity as Identity, { address: req.socket.remoteAddress ?? null, userAgent: req.headers['user-agent'] ?? null, transport: 'http' });
+        res.locals.graphqlContext = ctx; // the access log's middleware sees what Apollo's plugin recorded
+        // a client that goes away mid-request stops its statement in Postgres too
+        res.on('close', () => {
+          if (!res.writableFinished) void ctx.db.cancel().finally(() => ctx.db.end());
+          else void ctx.db.end();
+        });
+        return ctx;
+      },
     }),
   );
   // body-parser failures (malformed JSON, too large) answered in GraphQL's error shape, never as an HTML stack trace
@@ -145,22 +294,17 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   let stopped = false;
   return {
     httpServer,
-    async start(port) {
+    async start(port, host = '127.0.0.1') {
+      const bound = await listen(httpServer, port, host);
+      // only once listening: a process that cannot listen has nothing of Redis to close
       if (!deps.redis) redis.connect().catch((err: Error) => log.warn({ err: err.message }, 'redis not reachable yet; /readyz says so'));
-      await new Promise<void>((resolve, reject) => {
-        httpServer.once('error', reject);
-        httpServer.listen(port, () => {
-          httpServer.off('error', reject);
-          resolve();
-        });
-      });
-      const bound = (httpServer.address() as AddressInfo).port;
-      return { port: bound, url: `http://127.0.0.1:${bound}/graphql` };
+      return { port: bound, url: localUrl(host, bound, '/graphql') };
     },
     async stop() {
       if (stopped) return;
       stopped = true;
       await apollo.stop(); // drains the HTTP server (drain plugin) before stopping Apollo
+      await accessLog.stop(); // what the drained requests recorded
       if (!deps.redis) redis.disconnect();
       if (!deps.pool) await pool.end();
     },
@@ -183,4 +327,29 @@ async function check(probe: () => Promise<unknown>): Promise<string> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Per HTTP request: the root fields are checked against the caller's role before anything runs,
+ * a mutation gets a read-write session, and the session ends (commits) before the answer is sent.
+ */
+function sessionPlugin(schema: GraphQLSchema): ApolloServerPlugin<GovgraphContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, document, operationName, operation }) {
+          try {
+            checkRootFields(schema, document, operationName, contextValue.identity);
+          } catch (err) {
+            if (err instanceof ForbiddenError) throw new GraphQLError(err.message, { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
+            throw err;
+          }
+          if (operation?.operation === 'mutation') contextValue.db.readWrite = true;
+        },
+        async willSendResponse({ contextValue }) {
+          await contextValue.db.end();
+        },
+      };
+    },
+  };
 }

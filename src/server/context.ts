@@ -1,39 +1,56 @@
 import type { Pool } from 'pg';
+import type { Identity } from '../auth/identity';
+import { attribution } from '../auth/identity';
+import type { ScopedSession } from '../auth/scoped-session';
 import type { OwnershipAnswer } from '../domain/ownership/types';
+import type { Queryable } from '../read/sql';
 import { createLoaders, type Loaders } from './loaders';
 import type { ViolationFeed } from './violation-feed';
 
 /** The ownership resolver's contract (src/ownership/who-owns.ts). */
-export type WhoOwnsFn = (pool: Pool, query: string, opts: { teamTagKey: string }) => Promise<OwnershipAnswer>;
+export type WhoOwnsFn = (db: Queryable | Pool, query: string, opts: { teamTagKey: string }) => Promise<OwnershipAnswer>;
 
-/** What every resolver receives: the pool, this request's loaders, the caller, and the settings they need. */
+/** Where a request came from, for the access log. */
+export interface ClientInfo {
+  address: string | null;
+  userAgent: string | null;
+  transport: 'http' | 'ws';
+}
+
+/**
+ * What every resolver receives. There is no pool here on purpose: every read goes through `db`,
+ * the request's session, narrowed to the caller's scope by row-level security.
+ */
 export interface GovgraphContext {
-  pool: Pool;
+  /** this request's database session (src/auth/scoped-session.ts) */
+  db: ScopedSession;
   loaders: Loaders;
+  identity: Identity;
+  client: ClientInfo;
   teamTagKey: string;
   whoOwns: WhoOwnsFn;
-  /** who is calling, as recorded on status changes (changed_by): see callerName */
+  /**
+   * whoOwns answers across every team, for every role (README: Roles): its own answer reads
+   * unscoped; what hangs below it (a Resource's events, a Principal's grants) is read through `db`.
+   */
+  ownershipDb: Queryable;
+  /** who is calling, as recorded on status changes (changed_by) */
   user: string;
   /** new violations as they are opened; for subscriptions (WebSocket) only */
   feed?: ViolationFeed;
+  /** a new session in the caller's scope (a subscription reads once per event, each in its own) */
+  openSession: () => ScopedSession;
 }
 
-export function createContext(deps: { pool: Pool; teamTagKey: string; whoOwns: WhoOwnsFn; user?: string; feed?: ViolationFeed }): GovgraphContext {
-  return { ...deps, user: deps.user ?? ANONYMOUS, loaders: createLoaders(deps.pool) };
-}
-
-/** The header naming the caller; set by the authenticating proxy in front of the API. */
-export const USER_HEADER = 'x-govgraph-user';
-export const ANONYMOUS = 'anonymous';
-const MAX_USER_LENGTH = 256;
-
-/**
- * The caller's name from the x-govgraph-user header, else 'anonymous'. This attributes changes; it
- * does not authenticate: the API trusts whatever sits in front of it (an SSO proxy) to set it.
- * Control characters are dropped and the name is cut short so a header cannot forge log lines.
- */
-export function callerName(header: string | string[] | undefined): string {
-  const value = Array.isArray(header) ? header[0] : header;
-  const name = (value ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, MAX_USER_LENGTH);
-  return name === '' ? ANONYMOUS : name;
+export function createContext(deps: {
+  db: ScopedSession;
+  identity: Identity;
+  client: ClientInfo;
+  teamTagKey: string;
+  whoOwns: WhoOwnsFn;
+  ownershipDb: Queryable;
+  feed?: ViolationFeed;
+  openSession: () => ScopedSession;
+}): GovgraphContext {
+  return { ...deps, user: attribution(deps.identity), loaders: createLoaders(deps.db) };
 }

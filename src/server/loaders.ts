@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { Pool } from 'pg';
+import type { Queryable } from '../read/sql';
 import { simulateMany, type SimulateInput, type Simulation } from '../access/access-service';
 import { grantCountsFor, grantPagesFor, type GrantPageRequest, type KeyedGrant } from '../read/grants';
 import { eventCountsFor, eventPagesFor, eventsByIds, type AuditEventRow, type EventParent } from '../read/events';
@@ -24,7 +24,7 @@ import {
  * teams and resources costs a fixed number of queries whatever N is. New loaders per request:
  * nothing is cached across requests (the API is stateless).
  */
-export function createLoaders(db: Pool) {
+export function createLoaders(db: Queryable) {
   const emptyPage = <T>(): Page<T> => ({ edges: [], hasNextPage: false, hasPreviousPage: false });
   return {
     principalById: rowLoader<PrincipalRow>((ids) => principalsByIds(db, ids), (r) => r.id),

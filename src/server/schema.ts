@@ -10,7 +10,9 @@ import { OwnershipContactResolver, OwnershipResolver, ResourceOwnershipResolver 
 import { ViolationResolver } from '../resolvers/violation.resolver';
 import { RuleResolver } from '../resolvers/rule.resolver';
 import { AccessGranteeResolver, AccessResolver, PolicyGrantResolver, PrincipalGrantsResolver, ViolationDecisionResolver } from '../resolvers/access.resolver';
+import { AccessLogResolver } from '../resolvers/access-log.resolver';
 import { DateTimeScalar } from '../schema/scalars.type';
+import { guardArgumentText } from './input-guards';
 
 /**
  * The GraphQL schema, built from the decorated types (src/schema) and resolvers (src/resolvers).
@@ -34,6 +36,7 @@ export function buildGovgraphSchema(): Promise<GraphQLSchema> {
       PolicyGrantResolver,
       PrincipalGrantsResolver,
       ViolationDecisionResolver,
+      AccessLogResolver,
     ],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     // type-graphql requires a PubSub once a subscription exists; ours never subscribe by topic
@@ -48,5 +51,8 @@ export function buildGovgraphSchema(): Promise<GraphQLSchema> {
     },
     // inputs are checked where they are read (src/read): class-validator is not used
     validate: false,
-  });
+  }).then(
+    // every field with arguments refuses text Postgres cannot hold (NUL, lone surrogates) as BAD_USER_INPUT
+    guardArgumentText,
+  );
 }

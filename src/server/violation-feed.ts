@@ -37,8 +37,10 @@ export class ViolationFeed {
    * The violations opened from now on that match the filter, until the caller stops iterating
    * (graphql-ws calls return() when the client unsubscribes or disconnects).
    */
-  async opened(filter: ViolationFilter): Promise<AsyncIterableIterator<ViolationRow>> {
+  async opened(filter: ViolationFilter, visible?: (ids: string[]) => Promise<Set<string>>): Promise<AsyncIterableIterator<ViolationRow>> {
     const waiting: ViolationRow[] = [];
+    /** matched rows the caller's scope has been checked to read */
+    const ready: ViolationRow[] = [];
     let wake: (() => void) | null = null;
     let done = false;
     let failure: Error | null = null;
@@ -64,11 +66,17 @@ export class ViolationFeed {
     };
     const iterator: AsyncIterableIterator<ViolationRow> = {
       next: async () => {
-        while (!done && !failure && waiting.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-        wake = null;
-        if (failure) throw failure;
+        while (ready.length === 0) {
+          while (!done && !failure && waiting.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+          wake = null;
+          if (failure) throw failure;
+          if (done) return { done: true, value: undefined };
+          const batch = waiting.splice(0);
+          const seen = visible ? await visible(batch.map((r) => r.id)) : null;
+          ready.push(...(seen ? batch.filter((r) => seen.has(r.id)) : batch));
+        }
         if (done) return { done: true, value: undefined };
-        return { done: false, value: waiting.shift()! };
+        return { done: false, value: ready.shift()! };
       },
       return: async () => {
         stop();

@@ -3,6 +3,7 @@ import { buildSageMakerArn } from '../../src/domain/aws/arn';
 import { DEMO_ACCOUNT, DEMO_REGION } from '../../src/demo/story';
 import { ALL_RULES } from '../../src/domain/rules/registry';
 import { DEFAULT_RULE_CONFIG } from '../../src/domain/rules/types';
+import { createApiKey } from '../../src/auth/api-keys';
 import { allPages, countingPool, ingestDemo, RunningApi, startApi } from '../support/api';
 import { createTestDatabase, TestDatabase } from '../support/postgres';
 
@@ -408,6 +409,11 @@ describe('the compliance API on the demo story', () => {
   });
 
   describe('suppressViolation and reopenViolation', () => {
+    /** an admin key of its own for each person: changes are attributed to the key that made them */
+    const person = async (name: string) => {
+      const { row, key } = await createApiKey(db.pool, { name, role: 'admin' });
+      return { headers: { authorization: `Bearer ${key}` }, by: `api-key:${name} (${row.id})` };
+    };
     const changes = async (id: string) =>
       (await db.pool.query('SELECT from_status, to_status, reason, changed_by, until FROM violation_status_changes WHERE violation_id = $1 ORDER BY id', [id])).rows;
 
@@ -415,9 +421,11 @@ describe('the compliance API on the demo story', () => {
       // Arrange
       const id = await idOf('sagemaker-training-job-no-network-isolation', sm('training-job', 'churn-v8'));
       const until = new Date(Date.now() + 30 * 86_400_000).toISOString();
+      const alice = await person('alice');
+      const admin = `api-key:test-admin (${api.adminKey.split('_')[1]})`;
 
       // Act
-      const suppressed = (await api.data(SUPPRESS, { id, reason: '  churn models train on public data  ', until }, { 'x-govgraph-user': 'alice@example.com' })).suppressViolation;
+      const suppressed = (await api.data(SUPPRESS, { id, reason: '  churn models train on public data  ', until }, alice.headers)).suppressViolation;
       const listedSuppressed = await list({ status: 'SUPPRESSED', ruleId: 'sagemaker-training-job-no-network-isolation' });
       const reopened = (await api.data(REOPEN, { id, reason: 'the data now includes customer records' })).reopenViolation;
       const again = (await api.data(`query($id: ID!) { violation(id: $id) { status history { fromStatus toStatus changedBy } } }`, { id })).violation;
@@ -427,9 +435,9 @@ describe('the compliance API on the demo story', () => {
         id,
         status: 'SUPPRESSED',
         suppressedReason: 'churn models train on public data',
-        suppressedBy: 'alice@example.com',
+        suppressedBy: alice.by,
         suppressedUntil: until,
-        history: [{ fromStatus: 'OPEN', toStatus: 'SUPPRESSED', reason: 'churn models train on public data', changedBy: 'alice@example.com', until, eventId: null }],
+        history: [{ fromStatus: 'OPEN', toStatus: 'SUPPRESSED', reason: 'churn models train on public data', changedBy: alice.by, until, eventId: null }],
       });
       expect(listedSuppressed.edges.map((e: any) => e.node.id)).toContain(id);
       expect(reopened).toEqual({
@@ -441,12 +449,12 @@ describe('the compliance API on the demo story', () => {
         resolvedAt: null,
         resolvedByEventId: null,
         history: [
-          { fromStatus: 'OPEN', toStatus: 'SUPPRESSED', reason: 'churn models train on public data', changedBy: 'alice@example.com', until, eventId: null },
-          // no x-govgraph-user header: anonymous
-          { fromStatus: 'SUPPRESSED', toStatus: 'OPEN', reason: 'the data now includes customer records', changedBy: 'anonymous', until: null, eventId: null },
+          { fromStatus: 'OPEN', toStatus: 'SUPPRESSED', reason: 'churn models train on public data', changedBy: alice.by, until, eventId: null },
+          // sent with the test's own admin key
+          { fromStatus: 'SUPPRESSED', toStatus: 'OPEN', reason: 'the data now includes customer records', changedBy: admin, until: null, eventId: null },
         ],
       });
-      expect(again).toEqual({ status: 'OPEN', history: [{ fromStatus: 'OPEN', toStatus: 'SUPPRESSED', changedBy: 'alice@example.com' }, { fromStatus: 'SUPPRESSED', toStatus: 'OPEN', changedBy: 'anonymous' }] });
+      expect(again).toEqual({ status: 'OPEN', history: [{ fromStatus: 'OPEN', toStatus: 'SUPPRESSED', changedBy: alice.by }, { fromStatus: 'SUPPRESSED', toStatus: 'OPEN', changedBy: admin }] });
       expect((await storedOne(id)).status).toBe('OPEN');
       expect(await changes(id)).toHaveLength(2);
     });
@@ -455,27 +463,30 @@ describe('the compliance API on the demo story', () => {
       // Arrange
       const id = await idOf('sagemaker-training-job-no-intercontainer-encryption', sm('training-job', 'churn-v8'));
 
+      const bob = await person('bob');
+
       // Act
-      const v = (await api.data(SUPPRESS, { id, reason: 'single-instance job' }, { 'x-govgraph-user': 'bob' })).suppressViolation;
+      const v = (await api.data(SUPPRESS, { id, reason: 'single-instance job' }, bob.headers)).suppressViolation;
 
       // Assert
-      expect(v).toMatchObject({ status: 'SUPPRESSED', suppressedBy: 'bob', suppressedUntil: null, history: [{ toStatus: 'SUPPRESSED', until: null, changedBy: 'bob' }] });
+      expect(v).toMatchObject({ status: 'SUPPRESSED', suppressedBy: bob.by, suppressedUntil: null, history: [{ toStatus: 'SUPPRESSED', until: null, changedBy: bob.by }] });
     });
 
     it('reopens a resolved violation, clearing its resolution and keeping the resolving change in its history', async () => {
       // Arrange: the deleted notebook's findings were resolved by its DeleteNotebookInstance event
       const id = await idOf('sagemaker-notebook-root-access', sm('notebook-instance', 'teamb-scratch'));
       const before = await storedOne(id);
+      const carol = await person('carol');
 
       // Act
-      const v = (await api.data(REOPEN, { id, reason: 'a copy of the notebook still runs elsewhere' }, { 'x-govgraph-user': 'carol' })).reopenViolation;
+      const v = (await api.data(REOPEN, { id, reason: 'a copy of the notebook still runs elsewhere' }, carol.headers)).reopenViolation;
 
       // Assert
       expect(before).toMatchObject({ status: 'RESOLVED', resolved_by_event_id: expect.any(String) });
       expect(v).toMatchObject({ status: 'OPEN', resolvedAt: null, resolvedByEventId: null });
       expect(v.history).toEqual([
         { fromStatus: 'OPEN', toStatus: 'RESOLVED', reason: 'the resource was deleted', changedBy: 'govgraph', until: null, eventId: before.resolved_by_event_id },
-        { fromStatus: 'RESOLVED', toStatus: 'OPEN', reason: 'a copy of the notebook still runs elsewhere', changedBy: 'carol', until: null, eventId: null },
+        { fromStatus: 'RESOLVED', toStatus: 'OPEN', reason: 'a copy of the notebook still runs elsewhere', changedBy: carol.by, until: null, eventId: null },
       ]);
     });
 
@@ -483,8 +494,10 @@ describe('the compliance API on the demo story', () => {
       // Arrange
       const id = await idOf('sagemaker-training-job-no-volume-kms', sm('training-job', 'churn-v8'));
 
+      const people = await Promise.all(['dave', 'erin'].map(async (name) => ({ name, ...(await person(name)) })));
+
       // Act
-      const results = await Promise.all(['dave', 'erin'].map((user) => api.post(SUPPRESS, { id, reason: `accepted by ${user}` }, { 'x-govgraph-user': user })));
+      const results = await Promise.all(people.map((p) => api.post(SUPPRESS, { id, reason: `accepted by ${p.name}` }, p.headers)));
 
       // Assert
       const ok = results.filter((r) => !r.body.errors);
@@ -499,7 +512,8 @@ describe('the compliance API on the demo story', () => {
       // Arrange
       const openId = await idOf('sagemaker-training-job-no-vpc', sm('training-job', 'churn-v7'));
       const suppressedId = await idOf('sagemaker-training-job-no-output-kms', sm('training-job', 'churn-v8'));
-      await api.data(SUPPRESS, { id: suppressedId, reason: 'output bucket is encrypted by policy' }, { 'x-govgraph-user': 'frank' });
+      const frank = await person('frank');
+      await api.data(SUPPRESS, { id: suppressedId, reason: 'output bucket is encrypted by policy' }, frank.headers);
       const resolvedId = await idOf('sagemaker-notebook-no-kms', sm('notebook-instance', 'teamb-scratch'));
       const before = { open: await changes(openId), suppressed: await changes(suppressedId), resolved: await changes(resolvedId) };
 
@@ -519,7 +533,7 @@ describe('the compliance API on the demo story', () => {
       expect(unknownSuppress).toMatchObject({ code: 'NOT_FOUND', message: 'no violation with id 999999', data: null });
       expect(unknownReopen).toMatchObject({ code: 'NOT_FOUND', message: 'no violation with id 999999' });
       expect(notAnId).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/"abc" is not a violation id/) });
-      expect(alreadySuppressed).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(new RegExp(`violation ${suppressedId} is already SUPPRESSED \\(by frank: "output bucket is encrypted by policy"\\); reopen it first`)) });
+      expect(alreadySuppressed).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(new RegExp(`violation ${suppressedId} is already SUPPRESSED \\(by ${frank.by.replace(/[()]/g, '\\$&')}: "output bucket is encrypted by policy"\\); reopen it first`)) });
       expect(resolved).toMatchObject({ code: 'BAD_USER_INPUT', message: `violation ${resolvedId} is RESOLVED; only an OPEN violation can be suppressed` });
       expect(alreadyOpen).toMatchObject({ code: 'BAD_USER_INPUT', message: `violation ${openId} is already OPEN; only a SUPPRESSED or RESOLVED violation can be reopened` });
       expect(emptyReason).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/^reason must not be empty/) });
@@ -537,7 +551,7 @@ describe('the compliance API on the demo story', () => {
       // Act
       const res = await fetch(api.url, {
         method: 'POST',
-        headers: { 'content-type': 'text/plain' },
+        headers: { 'content-type': 'text/plain', authorization: `Bearer ${api.adminKey}` },
         body: JSON.stringify({ query: SUPPRESS, variables: { id, reason: 'forged' } }),
       });
 

@@ -65,7 +65,10 @@ describe('the API over HTTP', () => {
   describe('GraphQL over HTTP', () => {
     it("passes graphql-http's server audits (Apollo's 400 for parse/validation errors is a warning, not a failure)", async () => {
       // Act
-      const results = await Promise.all(serverAudits({ url: api.url }).map((audit) => audit.fn().then((r) => ({ ...r, name: audit.name }))));
+      // the audits' own requests carry an API key, as any client's must
+      const fetchFn = (input: string | URL | Request, init: RequestInit = {}) =>
+        fetch(input, { ...init, headers: { ...Object.fromEntries(new Headers(init.headers).entries()), authorization: `Bearer ${api.adminKey}` } });
+      const results = await Promise.all(serverAudits({ url: api.url, fetchFn }).map((audit) => audit.fn().then((r) => ({ ...r, name: audit.name }))));
 
       // Assert
       const failures = results.filter((r) => r.status === 'error');
@@ -82,9 +85,10 @@ describe('the API over HTTP', () => {
 
     it("keeps Apollo's CSRF prevention on: a GET or simple POST without a preflight-forcing header is refused", async () => {
       // Act
-      const get = await fetch(`${api.url}?query=${encodeURIComponent('{ teams { name } }')}`);
-      const form = await fetch(api.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: '{ teams { name } }' }) });
-      const preflighted = await fetch(`${api.url}?query=${encodeURIComponent('{ teams { name } }')}`, { headers: { 'apollo-require-preflight': 'true' } });
+      const authorization = `Bearer ${api.adminKey}`;
+      const get = await fetch(`${api.url}?query=${encodeURIComponent('{ teams { name } }')}`, { headers: { authorization } });
+      const form = await fetch(api.url, { method: 'POST', headers: { 'content-type': 'text/plain', authorization }, body: JSON.stringify({ query: '{ teams { name } }' }) });
+      const preflighted = await fetch(`${api.url}?query=${encodeURIComponent('{ teams { name } }')}`, { headers: { 'apollo-require-preflight': 'true', authorization } });
 
       // Assert
       expect(get.status).toBe(400);
@@ -96,7 +100,7 @@ describe('the API over HTTP', () => {
 
     it('answers a malformed body with a JSON error, not an HTML page or a stack trace', async () => {
       // Act
-      const res = await fetch(api.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": "{ teams { name } }"' });
+      const res = await fetch(api.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${api.adminKey}` }, body: '{"query": "{ teams { name } }"' });
 
       // Assert
       expect(res.status).toBe(400);

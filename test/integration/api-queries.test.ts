@@ -330,8 +330,8 @@ describe('the GraphQL API on the demo story', () => {
       // Act
       const data = await api.data(`{ teams {
         name
-        members(first: 500) { totalCount edges { node { arn } } }
-        resources(first: 500) { totalCount edges { node { arn ownerTeam { name } } } }
+        members(first: 200) { totalCount edges { node { arn } } }
+        resources(first: 200) { totalCount edges { node { arn ownerTeam { name } } } }
         live: resources(deleted: false) { totalCount }
         recentEvents(first: 3) { eventId }
       } }`);

@@ -91,7 +91,7 @@ describeSamples('the GraphQL API on published AWS samples', () => {
 
     // Act
     const found: any[] = [];
-    for (const chunk of chunks(stored.map((p) => p.arn as string), 40)) {
+    for (const chunk of chunks(stored.map((p) => p.arn as string), 25)) {
       const { query, variables } = aliased('principal', 'String!', chunk, 'arn type name recentEvents(first: 1) { eventId }');
       found.push(...Object.values(await api.data(query, variables)));
     }
@@ -113,7 +113,7 @@ describeSamples('the GraphQL API on published AWS samples', () => {
 
     // Act
     const found: any[] = [];
-    for (const chunk of chunks(stored.map((r) => r.arn as string), 40)) {
+    for (const chunk of chunks(stored.map((r) => r.arn as string), 25)) {
       const { query, variables } = aliased('resource', 'String!', chunk, 'arn service tags { key value } tagHistory { key } ownerTeam { name } events(first: 1) { totalCount }');
       found.push(...Object.values(await api.data(query, variables)));
     }

@@ -68,6 +68,8 @@ describe('violationOpened subscriptions', () => {
           super(address, protocols, { headers });
         }
       },
+      // the credential travels in connection_init
+      connectionParams: { authorization: `Bearer ${api.adminKey}` },
       retryAttempts: 0,
       lazy: true,
     });

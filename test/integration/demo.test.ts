@@ -12,7 +12,7 @@ const README = path.resolve(__dirname, '../../README.md');
 describe('the demo a new user runs first', () => {
   let db: TestDatabase;
   let printed = '';
-  let api: { url: string; stop: () => Promise<void> };
+  let api: { url: string; key: string; stop: () => Promise<void> };
   beforeAll(async () => {
     db = await createTestDatabase();
     const config = loadConfig({ DATABASE_URL: db.url, REDIS_URL });
@@ -48,7 +48,7 @@ describe('the demo a new user runs first', () => {
 
   it('answers the README queries: the owner of churn-v7, TeamB denied on TeamA\'s experiment, TeamA\'s training jobs', async () => {
     // Act
-    const [owner, experiment, jobs] = (await Promise.all(DEMO_QUERIES.map((q) => askGraphQL(api.url, q.query)))) as any[];
+    const [owner, experiment, jobs] = (await Promise.all(DEMO_QUERIES.map((q) => askGraphQL(api.url, q.query, undefined, api.key)))) as any[];
 
     // Assert
     for (const answer of [owner, experiment, jobs]) expect(answer.errors).toBeUndefined();
@@ -74,7 +74,7 @@ describe('the demo a new user runs first', () => {
 
   it('makes every seed scenario observable', async () => {
     // Act
-    const q = async (query: string) => ((await askGraphQL(api.url, query)) as any).data;
+    const q = async (query: string) => ((await askGraphQL(api.url, query, undefined, api.key)) as any).data;
     const denied = await q('{ auditEvents(filter: { errorCode: "AccessDenied" }, first: 50) { edges { node { eventName principalArn resourceArns errorMessage } } } }');
     const notebooks = await q('{ resources(filter: { resourceType: "notebook-instance" }, first: 10) { edges { node { name deleted ownerTeam { name } createdBy { arn } } } } }');
     const profiles = await q('{ resources(filter: { resourceType: "user-profile" }, first: 10) { edges { node { name tags { key value } } } } }');

@@ -7,6 +7,7 @@ import type { EvaluationOptions } from '../../src/compliance/evaluate';
 import { loadConfig } from '../../src/config/config';
 import { writeDemoFiles } from '../../src/demo/demo-files';
 import { ingestCloudTrailPaths, ingestTagPaths } from '../../src/ingest/ingest-files';
+import { createApiKey } from '../../src/auth/api-keys';
 import { createApp, type App, type AppDeps } from '../../src/server/app';
 import type { TestDatabase } from './postgres';
 import { REDIS_URL } from './redis';
@@ -22,7 +23,9 @@ export interface RunningApi {
   base: string;
   /** http://127.0.0.1:<port>/graphql */
   url: string;
-  /** POST a GraphQL operation as a client would (extra headers: x-govgraph-user…); returns the HTTP status and the parsed body */
+  /** an admin API key made for this API; sent by post() and data() unless headers say otherwise */
+  adminKey: string;
+  /** POST a GraphQL operation as a client would (headers replace the admin key's `authorization`; `authorization: ''` sends none); returns the HTTP status and the parsed body */
   post<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ status: number; body: GraphQLResponse<T> }>;
   /** POST and fail on any GraphQL error: the data */
   data<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<T>;
@@ -34,12 +37,16 @@ export async function startApi(db: TestDatabase, deps: AppDeps = {}, env: Record
   const config = loadConfig({ DATABASE_URL: db.url, REDIS_URL, ...env });
   const app = await createApp(config, { log: pino({ level: 'silent' }), ...deps });
   const { url } = await app.start(0);
+  const adminKey = (await createApiKey(db.pool, { name: 'test-admin', role: 'admin' })).key;
   const post = async (query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+    const sent: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${adminKey}`, ...headers };
+    if (sent.authorization === '') delete sent.authorization;
+    const res = await fetch(url, { method: 'POST', headers: sent, body: JSON.stringify({ query, variables }) });
     return { status: res.status, body: (await res.json()) as GraphQLResponse };
   };
   return {
     app,
+    adminKey,
     url,
     base: url.replace(/\/graphql$/, ''),
     post,
@@ -76,12 +83,20 @@ export function countingPool(url: string): Pool & { queries: string[] } {
   const pool = new Pool({ connectionString: url, max: 4 }) as Pool & { queries: string[] };
   pool.on('error', () => undefined); // as createTestDatabase's pool: a connection closing as the database is dropped
   pool.queries = [];
-  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
-  (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
-    const text = args[0];
-    pool.queries.push(typeof text === 'string' ? text : (text as { text?: string })?.text ?? String(text));
-    return query(...args);
+  const counted = (target: { query: (...args: unknown[]) => unknown }) => {
+    const query = target.query.bind(target);
+    target.query = (...args: unknown[]) => {
+      const text = args[0];
+      const sql = typeof text === 'string' ? text : (text as { text?: string })?.text ?? String(text);
+      // a request session's own statements (its transaction, role and scope; its end) are not the request's reads
+      // nor is authentication (one lookup of the API key, before the request's reads)
+      if (!/^(BEGIN ISOLATION LEVEL|COMMIT$|ROLLBACK$)/.test(sql) && !/FROM api_keys WHERE id = \$1/.test(sql)) pool.queries.push(sql);
+      return query(...args);
+    };
   };
+  counted(pool as unknown as { query: (...args: unknown[]) => unknown });
+  // request sessions query through clients of the pool
+  pool.on('connect', (client) => counted(client as unknown as { query: (...args: unknown[]) => unknown }));
   return pool;
 }
 

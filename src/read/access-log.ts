@@ -1,0 +1,98 @@
+import { InvalidInputError } from './errors';
+import { Page, PageRequest, toPage } from './pagination';
+import { Params, Queryable, whereClause } from './sql';
+
+/** One row of the API access log (api_access_log), as `apiAccessLog` reads it. */
+export interface AccessLogRow {
+  id: string;
+  at: Date;
+  /** `at` to the microsecond, UTC: the keyset half a JS Date would round */
+  cursorTime: string;
+  identityKind: string | null;
+  identityId: string | null;
+  identityName: string | null;
+  role: string | null;
+  transport: string;
+  operationType: string | null;
+  operationName: string | null;
+  querySha256: string | null;
+  variables: unknown;
+  outcome: string;
+  errorCode: string | null;
+  httpStatus: number | null;
+  rowsReturned: number | null;
+  durationMs: number | null;
+  clientAddress: string | null;
+  userAgent: string | null;
+}
+
+/** Every field narrows (AND); absent fields do not. `from` is inclusive, `to` exclusive. */
+export interface AccessLogFilter {
+  from?: Date | null;
+  to?: Date | null;
+  identityId?: string | null;
+  identityName?: string | null;
+  role?: string | null;
+  outcome?: string | null;
+  operationName?: string | null;
+  errorCode?: string | null;
+}
+
+const COLUMNS = `a.id::text AS id, a.at,
+  to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "cursorTime",
+  a.identity_kind AS "identityKind", a.identity_id AS "identityId", a.identity_name AS "identityName", a.role,
+  a.transport, a.operation_type AS "operationType", a.operation_name AS "operationName", a.query_sha256 AS "querySha256",
+  a.variables, a.outcome, a.error_code AS "errorCode", a.http_status AS "httpStatus", a.rows_returned AS "rowsReturned",
+  a.duration_ms AS "durationMs", a.client_address AS "clientAddress", a.user_agent AS "userAgent"`;
+
+/** Newest first; id breaks ties, so the order is total. */
+const ORDER = 'a.at DESC, a.id DESC';
+
+const MAX_FILTER_TEXT = 512;
+const MAX_BIGINT = 9_223_372_036_854_775_807n;
+
+/** A filter value the database can take: no NUL (Postgres text cannot hold it), bounded length. */
+function text(value: string, argument: string): string {
+  if (value.includes('\u0000')) throw new InvalidInputError(`${argument} must not contain a NUL character`, argument);
+  if (value.length > MAX_FILTER_TEXT) throw new InvalidInputError(`${argument} may be at most ${MAX_FILTER_TEXT} characters`, argument);
+  return value;
+}
+
+function filterConditions(filter: AccessLogFilter, p: Params): string[] {
+  const c: string[] = [];
+  const eq = (column: string, value: string | null | undefined, argument: string) => {
+    if (value !== null && value !== undefined) c.push(`${column} = ${p.add(text(value, `filter.${argument}`))}`);
+  };
+  eq('a.identity_id', filter.identityId, 'identityId');
+  eq('a.identity_name', filter.identityName, 'identityName');
+  eq('a.role', filter.role, 'role');
+  eq('a.outcome', filter.outcome, 'outcome');
+  eq('a.operation_name', filter.operationName, 'operationName');
+  eq('a.error_code', filter.errorCode, 'errorCode');
+  if (filter.from != null) c.push(`a.at >= ${p.add(filter.from)}`);
+  if (filter.to != null) c.push(`a.at < ${p.add(filter.to)}`);
+  return c;
+}
+
+function keysetCondition(req: PageRequest, p: Params): string[] {
+  if (!req.after) return [];
+  const [time, id] = req.after;
+  // the cursor's id has at most 19 digits, which may still be past bigint
+  if (BigInt(id) > MAX_BIGINT) throw new InvalidInputError('after is not a cursor of this list; pass an edge\'s cursor (or endCursor) from a previous page', 'after');
+  return [`(a.at, a.id) < (${p.add(time)}::timestamptz, ${p.add(id)}::bigint)`];
+}
+
+const rowKey = (row: AccessLogRow) => [row.cursorTime, row.id];
+
+export async function listAccessLog(db: Queryable, filter: AccessLogFilter, req: PageRequest): Promise<Page<AccessLogRow>> {
+  const p = new Params();
+  const where = whereClause([...filterConditions(filter, p), ...keysetCondition(req, p)]);
+  const { rows } = await db.query<AccessLogRow>(`SELECT ${COLUMNS} FROM api_access_log a ${where} ORDER BY ${ORDER} LIMIT ${p.add(req.first + 1)}`, p.values);
+  return toPage(rows, req, 'access-log', rowKey);
+}
+
+export async function countAccessLog(db: Queryable, filter: AccessLogFilter): Promise<number> {
+  const p = new Params();
+  const { rows } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM api_access_log a ${whereClause(filterConditions(filter, p))}`, p.values);
+  return Number(rows[0].n);
+}
