@@ -122,6 +122,11 @@ export class ScopedSession implements Queryable {
   async end(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
+    // An answer can be sent while statements of the request still run (a failed field ends a list
+    // early). Statements still queued are refused now (connection() sees `ended`); the one in
+    // flight finishes (bounded by statement_timeout) before the transaction ends, so the connection
+    // never goes back to the pool with a statement or a transaction of this request still open on it.
+    await this.tail;
     const client = this.client ?? (this.opening ? await this.opening.catch(() => null) : null);
     if (!client) return;
     let broken = false;

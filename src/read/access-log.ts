@@ -1,29 +1,13 @@
+import type { AccessLogEntry } from '../server/access-log';
 import { InvalidInputError } from './errors';
 import { Page, PageRequest, toPage } from './pagination';
 import { Params, Queryable, whereClause } from './sql';
 
-/** One row of the API access log (api_access_log), as `apiAccessLog` reads it. */
-export interface AccessLogRow {
+/** One row of the API access log (api_access_log), as `apiAccessLog` reads it: the entry as stored, with its id. */
+export interface AccessLogRow extends AccessLogEntry {
   id: string;
-  at: Date;
   /** `at` to the microsecond, UTC: the keyset half a JS Date would round */
   cursorTime: string;
-  identityKind: string | null;
-  identityId: string | null;
-  identityName: string | null;
-  role: string | null;
-  transport: string;
-  operationType: string | null;
-  operationName: string | null;
-  querySha256: string | null;
-  variables: unknown;
-  outcome: string;
-  errorCode: string | null;
-  httpStatus: number | null;
-  rowsReturned: number | null;
-  durationMs: number | null;
-  clientAddress: string | null;
-  userAgent: string | null;
 }
 
 /** Every field narrows (AND); absent fields do not. `from` is inclusive, `to` exclusive. */

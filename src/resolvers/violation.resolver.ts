@@ -48,7 +48,7 @@ export class ViolationResolver {
 
   @Mutation(() => Violation, {
     description:
-      'Suppresses an OPEN violation: accepted, for a reason, by the caller (x-govgraph-user), until a time or with no end. Recorded in its history. NOT_FOUND for an unknown id; BAD_USER_INPUT when it is not OPEN, the reason is empty or `until` is not in the future.',
+      'Suppresses an OPEN violation: accepted, for a reason, by the authenticated caller (recorded as `api-key:<name> (<id>)` or `oidc:<email> (<sub>)`), until a time or with no end. Recorded in its history. NOT_FOUND for an unknown id, and alike for one outside the teams of a team-lead; BAD_USER_INPUT when it is not OPEN, the reason is empty or `until` is not in the future.',
   })
   suppressViolation(@Args() { id, reason, until }: SuppressViolationArgs, @Ctx() { db, user }: GovgraphContext) {
     return suppressViolation(db, { id: checkViolationId(id), reason, until: until ?? null, by: user });
@@ -56,7 +56,7 @@ export class ViolationResolver {
 
   @Mutation(() => Violation, {
     description:
-      'Reopens a SUPPRESSED or RESOLVED violation (the suppression or resolution is cleared; the history keeps it), by the caller (x-govgraph-user). NOT_FOUND for an unknown id; BAD_USER_INPUT when it is already OPEN or the reason is empty.',
+      'Reopens a SUPPRESSED or RESOLVED violation (the suppression or resolution is cleared; the history keeps it), by the authenticated caller (recorded as in suppressViolation). NOT_FOUND for an unknown id, and alike for one outside the teams of a team-lead; BAD_USER_INPUT when it is already OPEN or the reason is empty.',
   })
   reopenViolation(@Args() { id, reason }: ReopenViolationArgs, @Ctx() { db, user }: GovgraphContext) {
     return reopenViolation(db, { id: checkViolationId(id), reason, by: user });

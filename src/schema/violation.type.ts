@@ -34,7 +34,7 @@ export class ViolationStatusChange {
   reason!: string | null;
 
   @Field(() => String, {
-    description: 'Who changed it: the API caller (x-govgraph-user header, else `anonymous`), or `govgraph` / `govgraph evaluate` for automatic changes.',
+    description: 'Who changed it: the authenticated API caller (`api-key:<name> (<id>)`, `oidc:<email> (<sub>)`), or `govgraph` / `govgraph evaluate` for automatic changes.',
   })
   changedBy!: string;
 

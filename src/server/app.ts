@@ -21,11 +21,11 @@ import { createAuthenticator, type Authenticator } from '../auth/authenticate';
 import { ForbiddenError, UnauthenticatedError, type Identity } from '../auth/identity';
 import { createOidcVerifierFromConfig } from '../auth/oidc';
 import { checkRootFields } from '../auth/root-fields';
-import { ScopedSession, scopeOf } from '../auth/scoped-session';
+import { ScopedSession, scopeOf, type Scope } from '../auth/scoped-session';
 import { truncate } from '../read/errors';
 import { accessLogHttpMiddleware, accessLogPlugin, createAccessLogWriter, subscriptionRecorder } from './access-log';
 import { createContext, type ClientInfo, type GovgraphContext, type WhoOwnsFn } from './context';
-import { checkSubscribeLimits, limitParseOptions, limitValidationRules, queryLimitsFromConfig, queryLimitsPlugin, rejectOversizedVariables } from './query-limits';
+import { checkSubscribeLimits, limitParseOptions, parseRefusal, limitValidationRules, queryLimitsFromConfig, queryLimitsPlugin, rejectOversizedVariables } from './query-limits';
 import { createRateLimiter, rateLimitKey, rateLimitMiddleware } from './rate-limit';
 import { createSocketGuard, socketGuardOptionsFromConfig, type SocketLease } from './socket-guard';
 import { formatError } from './errors';
@@ -95,7 +95,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       client,
       teamTagKey: config.TEAM_TAG_KEY,
       whoOwns: deps.whoOwns ?? whoOwns,
-      ownershipDb: pool,
+      // whoOwns reads across teams (every role may ask it), in a session of its own: a request still
+      // holds a bounded number of connections however many whoOwns aliases it asks
+      ownershipDb: new ScopedSession(pool, ACROSS_TEAMS, sessionOptions),
       feed,
     });
   };
@@ -103,7 +105,13 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   // Subscriptions: graphql-ws over WebSocket on the same path; new violations come from Redis pub/sub
   const feed = new ViolationFeed({ redis, channel: violationOpenedChannel(config.GOVGRAPH_QUEUE_PREFIX), db: pool, log });
   // browsers open WebSockets across sites: only allow-listed origins may (no Origin: not a browser)
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', verifyClient: (info, done) => socketGuard.verifyClient(info, done) });
+  // a message is bounded as a request body is (ws closes the connection with 1009 past it; its default is 100 MiB)
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: '/graphql',
+    maxPayload: limits.maxBodyBytes,
+    verifyClient: (info, done) => socketGuard.verifyClient(info, done),
+  });
   const format = formatError(log);
   type SocketExtra = {
     request: http.IncomingMessage;
@@ -156,9 +164,11 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
         let document;
         try {
           document = parse(payload.query, limitParseOptions(limits));
-        } catch {
+        } catch (err) {
           recorder.start(null);
-          return undefined; // graphql-ws answers the syntax error itself (and onError records it)
+          // refused here: left to graphql-ws, the document would be parsed again without the token
+          // limit, and validated without the depth and alias limits (onError records the refusal)
+          return [parseRefusal(err)];
         }
         const operation = getOperationAST(document, payload.operationName);
         recorder.start(operation?.operation ?? null);
@@ -190,7 +200,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       // the same error answers as over HTTP: no internal messages reach clients; each event's
       // session ends once its answer is made
       onNext: async (ctx, id, _payload, args, result) => {
-        await (args.contextValue as GovgraphContext | undefined)?.db.end();
+        const done = args.contextValue as GovgraphContext | undefined;
+        if (done) await endSessions(done);
         ctx.extra.recorders?.get(id)?.next(result.data);
         return result.errors
           ? { ...result, errors: result.errors.map((e) => format(e instanceof GraphQLError ? e.toJSON() : (e as GraphQLFormattedError), e)) }
@@ -256,7 +267,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       if (!(err instanceof UnauthenticatedError)) return next(err);
       res
         .status(401)
-        .set('WWW-Authenticate', `Bearer realm="govgraph", error="invalid_token", error_description="${err.message.replace(/["\\]/g, "'")}"`)
+        // RFC 6750 §3: no error code when the request carried no credential at all
+        .set('WWW-Authenticate', req.headers.authorization ? `Bearer realm="govgraph", error="invalid_token", error_description="${err.message.replace(/["\\]/g, "'")}"` : 'Bearer realm="govgraph"')
         .json({ errors: [{ message: err.message, extensions: { code: 'UNAUTHENTICATED' } }] });
     }
   };
@@ -275,8 +287,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
         res.locals.graphqlContext = ctx; // the access log's middleware sees what Apollo's plugin recorded
         // a client that goes away mid-request stops its statement in Postgres too
         res.on('close', () => {
-          if (!res.writableFinished) void ctx.db.cancel().finally(() => ctx.db.end());
-          else void ctx.db.end();
+          if (!res.writableFinished) void Promise.all([ctx.db.cancel(), ctx.ownershipDb.cancel()]).finally(() => endSessions(ctx));
+          else void endSessions(ctx);
         });
         return ctx;
       },
@@ -329,6 +341,14 @@ async function check(probe: () => Promise<unknown>): Promise<string> {
   }
 }
 
+/** whoOwns' reads: every resource, as for an administrator, read-only. */
+const ACROSS_TEAMS: Scope = { role: 'govgraph_api_unscoped', teams: [], allResources: true };
+
+/** Ends (commits) a request's sessions and gives their connections back. */
+async function endSessions(ctx: GovgraphContext): Promise<void> {
+  await Promise.all([ctx.db.end(), ctx.ownershipDb.end()]);
+}
+
 /**
  * Per HTTP request: the root fields are checked against the caller's role before anything runs,
  * a mutation gets a read-write session, and the session ends (commits) before the answer is sent.
@@ -347,7 +367,7 @@ function sessionPlugin(schema: GraphQLSchema): ApolloServerPlugin<GovgraphContex
           if (operation?.operation === 'mutation') contextValue.db.readWrite = true;
         },
         async willSendResponse({ contextValue }) {
-          await contextValue.db.end();
+          await endSessions(contextValue);
         },
       };
     },

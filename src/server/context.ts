@@ -33,7 +33,7 @@ export interface GovgraphContext {
    * whoOwns answers across every team, for every role (README: Roles): its own answer reads
    * unscoped; what hangs below it (a Resource's events, a Principal's grants) is read through `db`.
    */
-  ownershipDb: Queryable;
+  ownershipDb: ScopedSession;
   /** who is calling, as recorded on status changes (changed_by) */
   user: string;
   /** new violations as they are opened; for subscriptions (WebSocket) only */
@@ -48,7 +48,7 @@ export function createContext(deps: {
   client: ClientInfo;
   teamTagKey: string;
   whoOwns: WhoOwnsFn;
-  ownershipDb: Queryable;
+  ownershipDb: ScopedSession;
   feed?: ViolationFeed;
   openSession: () => ScopedSession;
 }): GovgraphContext {

@@ -373,12 +373,21 @@ export function checkSubscribeLimits(
   try {
     document = parse(payload.query, limitParseOptions(limits));
   } catch (err) {
-    return [err instanceof GraphQLError ? err : new GraphQLError('Syntax Error: the query cannot be parsed', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+    return [parseRefusal(err)];
   }
   const invalid = validate(schema, document, [...specifiedRules, ...limitValidationRules(limits)]);
   if (invalid.length > 0) return [...invalid];
   const cost = checkQueryCost(schema, document, payload.variables ?? undefined, payload.operationName, limits);
   return cost ? [withoutHttp(cost)] : null;
+}
+
+/**
+ * A document the limited parse refused (a syntax error, or past maxTokens) as the error to answer
+ * with: code GRAPHQL_PARSE_FAILED, as Apollo gives over HTTP.
+ */
+export function parseRefusal(err: unknown): GraphQLError {
+  const message = err instanceof GraphQLError ? err.message : 'Syntax Error: the query cannot be parsed';
+  return new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
 }
 
 /** The same error without Apollo's HTTP status hint, which means nothing on a WebSocket. */

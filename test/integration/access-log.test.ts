@@ -362,13 +362,13 @@ describe('the API access log', () => {
         client: { address: null, userAgent: null, transport: 'http' },
         teamTagKey: 'team',
         whoOwns,
-        ownershipDb: db.pool,
+        ownershipDb: new ScopedSession(db.pool, scopeOf(identity), { teamTagKey: 'team', statementTimeoutMs: 5000 }),
         openSession: () => new ScopedSession(db.pool, scopeOf(identity), { teamTagKey: 'team', statementTimeoutMs: 5000 }),
       });
       try {
         return await graphql({ schema, source, variableValues, contextValue });
       } finally {
-        await session.end();
+        await Promise.all([session.end(), contextValue.ownershipDb.end()]);
       }
     }
 

@@ -252,3 +252,14 @@ describe('identityFromClaims', () => {
     expect(act).toThrow('token has no subject (sub)');
   });
 });
+
+describe('config/auth-mapping.example.yaml', () => {
+  it('is a valid mapping: the README and docker-compose point users at it', async () => {
+    // Act
+    const mapping = await loadClaimMapping(join(__dirname, '../../config/auth-mapping.example.yaml'));
+    const lead = identityFromClaims({ sub: 'u-1', groups: ['teama', 'teama-leads'] }, mapping, 'groups');
+
+    // Assert
+    expect(lead).toMatchObject({ role: 'team-lead', teams: ['TeamA'] });
+  });
+});
