@@ -37,6 +37,8 @@ export interface SessionOptions {
   teamTagKey: string;
   /** the longest any one statement may run (ms) */
   statementTimeoutMs: number;
+  /** the longest all statements of one request may take together (ms); past it, the rest are refused */
+  requestTimeoutMs?: number;
 }
 
 /** A Postgres text[] literal of the teams (set_config takes text). */
@@ -45,8 +47,8 @@ function textArrayLiteral(values: string[]): string {
 }
 
 export class RequestCancelledError extends Error {
-  constructor() {
-    super('the request was cancelled (its client went away)');
+  constructor(readonly reason: 'client-gone' | 'deadline' = 'client-gone') {
+    super(reason === 'deadline' ? 'the request ran past the time the API allows one request and was stopped' : 'the request was cancelled (its client went away)');
     this.name = 'RequestCancelledError';
   }
 }
@@ -56,7 +58,8 @@ export class ScopedSession implements Queryable {
   private opening: Promise<PoolClient> | null = null;
   /** a failed statement aborts the transaction: the next statement starts a fresh one */
   private aborted = false;
-  private cancelled = false;
+  private cancelled: false | 'client-gone' | 'deadline' = false;
+  private deadline: NodeJS.Timeout | null = null;
   private ended = false;
   /** mutations need a read-write transaction; reads get a read-only one */
   readWrite = false;
@@ -87,7 +90,7 @@ export class ScopedSession implements Queryable {
       return await (typeof text === 'string' ? client.query<R>(text, values) : client.query<R>(text));
     } catch (err) {
       this.aborted = true;
-      if (this.cancelled) throw new RequestCancelledError();
+      if (this.cancelled) throw new RequestCancelledError(this.cancelled);
       throw err;
     }
   }
@@ -111,9 +114,9 @@ export class ScopedSession implements Queryable {
   }
 
   /** Stops the statement running for this request, if any; later statements fail at once. */
-  async cancel(): Promise<void> {
+  async cancel(reason: 'client-gone' | 'deadline' = 'client-gone'): Promise<void> {
     if (this.ended || this.cancelled) return;
-    this.cancelled = true;
+    this.cancelled = reason;
     const pid = (this.client as unknown as { processID?: number } | null)?.processID;
     if (pid) await this.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
   }
@@ -122,6 +125,7 @@ export class ScopedSession implements Queryable {
   async end(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
+    if (this.deadline) clearTimeout(this.deadline);
     // An answer can be sent while statements of the request still run (a failed field ends a list
     // early). Statements still queued are refused now (connection() sees `ended`); the one in
     // flight finishes (bounded by statement_timeout) before the transaction ends, so the connection
@@ -140,10 +144,12 @@ export class ScopedSession implements Queryable {
   }
 
   private connection(): Promise<PoolClient> {
-    if (this.cancelled) return Promise.reject(new RequestCancelledError());
+    if (this.cancelled) return Promise.reject(new RequestCancelledError(this.cancelled));
     if (this.ended) return Promise.reject(new Error('the request is over; its database session is closed'));
     if (this.client) return Promise.resolve(this.client);
     this.opening ??= (async () => {
+      const limit = this.options.requestTimeoutMs;
+      if (limit) this.deadline = setTimeout(() => void this.cancel('deadline'), limit).unref();
       const client = await this.pool.connect();
       try {
         await client.query(this.beginStatement(client));

@@ -79,6 +79,8 @@ export const ConfigSchema = z.object({
   GRAPHQL_MAX_BODY_BYTES: z.coerce.number().int().min(1024).optional(),
   /** Requests per minute per credential, counted in Redis across every API process. */
   RATE_LIMIT_PER_MINUTE: positiveInt(600),
+  /** Requests of one credential running at once on one API process (each holds a database connection). */
+  API_MAX_CONCURRENT_PER_CREDENTIAL: positiveInt(4),
   /** Browser origins allowed to open the WebSocket (`https://dash.example.com`; `*`: any, for development). */
   WS_ALLOWED_ORIGINS: csv('origin', /^(\*|https?:\/\/[^\s/,]+)$/),
   WS_MAX_CONNECTIONS_PER_CREDENTIAL: positiveInt(10),
@@ -90,6 +92,8 @@ export const ConfigSchema = z.object({
   GOVGRAPH_AUTH: z.enum(['required', 'none']).default('required'),
   /** The longest one SQL statement of an API request may run, in ms (statement_timeout). */
   API_STATEMENT_TIMEOUT_MS: positiveInt(10_000),
+  /** The longest all the SQL of one API request may take together, in ms; past it the request is stopped. */
+  API_REQUEST_TIMEOUT_MS: positiveInt(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 }).superRefine(oidcSettingsGoTogether).superRefine(localOnlyOnLoopback);
 

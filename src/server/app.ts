@@ -26,7 +26,7 @@ import { truncate } from '../read/errors';
 import { accessLogHttpMiddleware, accessLogPlugin, createAccessLogWriter, subscriptionRecorder } from './access-log';
 import { createContext, type ClientInfo, type GovgraphContext, type WhoOwnsFn } from './context';
 import { checkSubscribeLimits, limitParseOptions, parseRefusal, limitValidationRules, queryLimitsFromConfig, queryLimitsPlugin, rejectOversizedVariables } from './query-limits';
-import { createRateLimiter, rateLimitKey, rateLimitMiddleware } from './rate-limit';
+import { concurrencyLimitMiddleware, createRateLimiter, rateLimitKey, rateLimitMiddleware } from './rate-limit';
 import { createSocketGuard, socketGuardOptionsFromConfig, type SocketLease } from './socket-guard';
 import { formatError } from './errors';
 import { buildGovgraphSchema } from './schema';
@@ -85,7 +85,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const accessLog = createAccessLogWriter(pool, { log });
   const rateLimiter = createRateLimiter(redis, { pointsPerMinute: config.RATE_LIMIT_PER_MINUTE, keyPrefix: `${config.GOVGRAPH_QUEUE_PREFIX}:api-rate`, log });
   const socketGuard = createSocketGuard(socketGuardOptionsFromConfig(config));
-  const sessionOptions = { teamTagKey: config.TEAM_TAG_KEY, statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS };
+  const sessionOptions = { teamTagKey: config.TEAM_TAG_KEY, statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS, requestTimeoutMs: config.API_REQUEST_TIMEOUT_MS };
   const contextFor = (identity: Identity, client: ClientInfo, feed?: ViolationFeed): GovgraphContext => {
     const openSession = () => new ScopedSession(pool, scopeOf(identity), sessionOptions);
     return createContext({
@@ -279,6 +279,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     authenticate,
     // one budget per credential, shared by every API process through Redis
     rateLimitMiddleware(rateLimiter, (_req) => rateLimitKey(_req.res!.locals.identity as Identity)),
+    // and a bounded number in flight at once, per process
+    concurrencyLimitMiddleware(config.API_MAX_CONCURRENT_PER_CREDENTIAL, (_req) => rateLimitKey(_req.res!.locals.identity as Identity)),
     express.json({ limit: limits.maxBodyBytes }),
     rejectOversizedVariables(limits),
     expressMiddleware(apollo, {

@@ -74,6 +74,9 @@ export function formatError(log: ErrorLog) {
         extensions: { code: 'QUERY_TIMEOUT' },
       };
     }
+    if (original instanceof RequestCancelledError && original.reason === 'deadline') {
+      return { message: `${original.message}; ask for less at once (smaller pages, fewer nested lists or aliases)`, locations: formatted.locations, path: formatted.path, extensions: { code: 'QUERY_TIMEOUT' } };
+    }
     // the client went away: nobody reads this answer
     if (original instanceof RequestCancelledError) {
       return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: { code: 'CLIENT_CLOSED_REQUEST' } };

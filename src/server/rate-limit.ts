@@ -104,3 +104,43 @@ export function rateLimitMiddleware(limiter: RateLimiter, keyOf: (req: Request) 
       });
   };
 }
+
+/**
+ * Express middleware: at most `maxInFlight` requests of one credential at a time on this process
+ * (each holds a database connection while it runs); one more is refused with HTTP 429 at once,
+ * so a caller looping its heaviest allowed query cannot take every connection of the pool.
+ */
+export function concurrencyLimitMiddleware(maxInFlight: number, keyOf: (req: Request) => string | null) {
+  const inFlight = new Map<string, number>();
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const key = keyOf(req);
+    if (key === null) return next();
+    const running = inFlight.get(key) ?? 0;
+    if (running >= maxInFlight) {
+      res
+        .status(429)
+        .set('Retry-After', '1')
+        .json({
+          errors: [
+            {
+              message: `Too many requests in flight for this credential (at most ${maxInFlight} at a time); wait for an answer before sending more`,
+              extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 1 },
+            },
+          ],
+        });
+      return;
+    }
+    inFlight.set(key, running + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const left = (inFlight.get(key) ?? 1) - 1;
+      if (left <= 0) inFlight.delete(key);
+      else inFlight.set(key, left);
+    };
+    res.on('finish', release);
+    res.on('close', release);
+    next();
+  };
+}

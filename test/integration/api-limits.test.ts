@@ -515,7 +515,8 @@ describe('abuse limits through the running API', () => {
       // Arrange: the demo data is small; no query runs long at a realistic bound. At 1 ms (the
       // smallest Postgres accepts) a team member's event page (row-level security decides each
       // event's team at its time) always runs past it; an admin's large page runs past it often.
-      const slow = await startApi(db, {}, { GOVGRAPH_QUEUE_PREFIX: prefix, API_STATEMENT_TIMEOUT_MS: '1' });
+      // (20 pages at once from one key: the in-flight bound per credential is lifted for this one)
+      const slow = await startApi(db, {}, { GOVGRAPH_QUEUE_PREFIX: prefix, API_STATEMENT_TIMEOUT_MS: '1', API_MAX_CONCURRENT_PER_CREDENTIAL: '100' });
       const member = { authorization: `Bearer ${await newKey('timeout-member', 'team-member', ['TeamA'])}` };
       const page = '{ auditEvents(first: 500) { totalCount edges { node { eventName raw resources { arn tags { key value } } principal { arn tags { key value } } } } } }';
       try {
@@ -584,6 +585,43 @@ describe('abuse limits through the running API', () => {
         await locker.query('ROLLBACK').catch(() => undefined);
         await locker.end();
         await patient.stop();
+      }
+    });
+  });
+
+  describe('requests in flight per credential', () => {
+    it('refuses one more request of a credential that has as many running as it may, at once, and not another credential', async () => {
+      // Arrange: requests held in flight by a lock another session holds on audit_events
+      const held = await startApi(db, {}, { GOVGRAPH_QUEUE_PREFIX: prefix, API_MAX_CONCURRENT_PER_CREDENTIAL: '2' });
+      const other = (await createApiKey(db.pool, { name: 'other-dashboard', role: 'auditor' })).key;
+      const locker = new Client({ connectionString: db.url });
+      await locker.connect();
+      const events = '{ auditEvents(first: 1) { edges { node { eventId } } } }';
+      try {
+        await locker.query('BEGIN');
+        await locker.query('LOCK TABLE audit_events IN ACCESS EXCLUSIVE MODE');
+        const running = [held.post(events), held.post(events)];
+        const waitingOnLock = async () =>
+          (await db.pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND wait_event_type = 'Lock'`, [db.name])).rows[0].n as number;
+        for (let i = 0; i < 200 && (await waitingOnLock()) < 2; i++) await sleep(25);
+
+        // Act
+        const third = await held.post('{ teams { name } }');
+        const otherKey = await held.post('{ teams { name } }', undefined, { authorization: `Bearer ${other}` });
+        await locker.query('ROLLBACK');
+        const finished = await Promise.all(running);
+        const afterwards = await held.post('{ teams { name } }');
+
+        // Assert
+        expect(third.status).toBe(429);
+        expect(third.body.errors?.[0].extensions?.code).toBe('RATE_LIMITED');
+        expect(otherKey.status).toBe(200);
+        expect(finished.map((r) => r.status)).toEqual([200, 200]);
+        expect(afterwards.status).toBe(200);
+      } finally {
+        await locker.query('ROLLBACK').catch(() => undefined);
+        await locker.end();
+        await held.stop();
       }
     });
   });

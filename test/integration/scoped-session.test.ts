@@ -72,6 +72,25 @@ describe('ScopedSession', () => {
     expect(rows[0].n).toBe(0);
   });
 
+  it("stops a request whose statements together run past the request's bound, each statement within its own", async () => {
+    // Arrange: each statement is well within its 5 s bound; the request's 400 ms is not
+    const s = new ScopedSession(db.pool, scopeOf(admin), { teamTagKey: 'team', statementTimeoutMs: 5000, requestTimeoutMs: 400 });
+    const started = Date.now();
+
+    // Act
+    const first = await s.query('SELECT pg_sleep(0.3)');
+    const second = await s.query('SELECT pg_sleep(0.3)').catch((e) => e);
+    const third = await s.query('SELECT 1').catch((e) => e);
+    await s.end();
+
+    // Assert
+    expect(first.rows).toHaveLength(1);
+    expect(second).toBeInstanceOf(RequestCancelledError);
+    expect(second.reason).toBe('deadline');
+    expect(third).toBeInstanceOf(RequestCancelledError);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
   it('holds one connection at most, and gives it back when it ends', async () => {
     // Arrange
     const s = session(member);

@@ -55,46 +55,39 @@ $$;
 -- user): a policy that read a table with a policy of its own would recurse.
 CREATE FUNCTION govgraph_scope_team_ids() RETURNS bigint[]
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-  SELECT coalesce(array_agg(id), '{}') FROM teams WHERE name = ANY (govgraph_scope_teams())
+  SELECT coalesce(array_agg(id), '{}') FROM teams WHERE name = ANY ((SELECT govgraph_scope_teams())::text[])
 $$;
 
--- Every ARN (resources, and users and roles as resources) whose team tag has ever named one of
--- the caller's teams, or whose owner team is one of them now: a cheap superset that lets the
--- event policy use the principal and resource_arns indexes before the exact check in time.
-CREATE FUNCTION govgraph_scope_arns() RETURNS text[]
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-  SELECT coalesce(array_agg(DISTINCT arn), '{}') FROM (
-    SELECT r.arn FROM resource_tag_changes c JOIN resources r ON r.id = c.resource_id
-     WHERE c.tag_key = current_setting('govgraph.team_tag_key', true) AND c.tag_value = ANY (govgraph_scope_teams())
-    UNION ALL
-    SELECT r.arn FROM resources r WHERE r.owner_team_id = ANY (govgraph_scope_team_ids())
-    UNION ALL
-    SELECT p.arn FROM principals p WHERE p.team_id = ANY (govgraph_scope_team_ids())
-  ) x
-$$;
-
-CREATE FUNCTION govgraph_scope_principal_ids() RETURNS bigint[]
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-  SELECT coalesce(array_agg(p.id), '{}') FROM principals p WHERE p.arn = ANY (govgraph_scope_arns())
-$$;
-
--- The team an ARN's team tag named at a moment (the latest change at or before it).
-CREATE FUNCTION govgraph_team_at(p_arn text, p_at timestamptz) RETURNS text
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-  SELECT c.tag_value FROM resources r JOIN resource_tag_changes c ON c.resource_id = r.id
-   WHERE r.arn = p_arn AND c.tag_key = current_setting('govgraph.team_tag_key', true) AND c.changed_at <= p_at
-   ORDER BY c.changed_at DESC, c.id DESC LIMIT 1
-$$;
-
--- An event is a team's when its acting principal or a resource it touched belonged to the team
--- when it happened.
+-- An event is a team's when its acting principal or a resource it touched carried the team's tag
+-- when it happened (the latest change of the team tag at or before the event). Checked per event
+-- row: a few index probes (resources by ARN, then resource_tag_changes_lookup_idx), with the scope
+-- read once per call. plpgsql, because a chain of SQL functions here cost five times as much per
+-- row; and no "ever had the team" prefilter of ARNs: comparing each row's ARNs with a large team's
+-- thousands cost more than the probes it would save.
 CREATE FUNCTION govgraph_event_in_scope(p_principal_arn text, p_resource_arns text[], p_at timestamptz) RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-  SELECT EXISTS (
-    SELECT 1 FROM unnest(array_prepend(p_principal_arn, p_resource_arns)) AS a(arn)
-     WHERE a.arn IS NOT NULL AND govgraph_team_at(a.arn, p_at) = ANY (govgraph_scope_teams())
-  )
-$$;
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  v_teams text[] := govgraph_scope_teams();
+  v_key text := current_setting('govgraph.team_tag_key', true);
+  v_arn text;
+  v_team text;
+BEGIN
+  IF cardinality(v_teams) = 0 THEN
+    RETURN false;
+  END IF;
+  FOREACH v_arn IN ARRAY array_prepend(p_principal_arn, p_resource_arns) LOOP
+    CONTINUE WHEN v_arn IS NULL;
+    SELECT c.tag_value INTO v_team
+      FROM resources r JOIN resource_tag_changes c ON c.resource_id = r.id
+     WHERE r.arn = v_arn AND c.tag_key = v_key AND c.changed_at <= p_at
+     ORDER BY c.changed_at DESC, c.id DESC
+     LIMIT 1;
+    IF FOUND AND v_team = ANY (v_teams) THEN
+      RETURN true;
+    END IF;
+  END LOOP;
+  RETURN false;
+END $$;
 
 ALTER TABLE principals ENABLE ROW LEVEL SECURITY;
 ALTER TABLE resources ENABLE ROW LEVEL SECURITY;
@@ -113,10 +106,7 @@ CREATE POLICY resources_scoped ON resources FOR SELECT TO govgraph_api_scoped
 CREATE POLICY resource_tag_changes_scoped ON resource_tag_changes FOR SELECT TO govgraph_api_scoped
   USING (EXISTS (SELECT 1 FROM resources r WHERE r.id = resource_tag_changes.resource_id));
 CREATE POLICY audit_events_scoped ON audit_events FOR SELECT TO govgraph_api_scoped
-  USING (
-    (principal_id = ANY ((SELECT govgraph_scope_principal_ids())::bigint[]) OR resource_arns && (SELECT govgraph_scope_arns()))
-    AND govgraph_event_in_scope(principal_arn, resource_arns, event_time)
-  );
+  USING (govgraph_event_in_scope(principal_arn, resource_arns, event_time));
 CREATE POLICY violations_scoped ON violations FOR SELECT TO govgraph_api_scoped
   USING (team = ANY ((SELECT govgraph_scope_teams())::text[]));
 CREATE POLICY violations_scoped_change ON violations FOR UPDATE TO govgraph_api_scoped
