@@ -27,13 +27,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { createGzip } from 'node:zlib';
 import { parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { Client } from 'pg';
 import WebSocket from 'ws';
@@ -44,12 +42,12 @@ import { createPool } from '../src/db/connections';
 import { migrate } from '../src/db/migrate';
 import { DEMO_IAM_SNAPSHOT_TIME } from '../src/demo/iam-story';
 import { demoDir } from '../src/demo/demo-files';
-import { generateCloudTrailRecords } from '../src/demo/generate';
 import { ingestIamPaths } from '../src/ingest/iam-ingest';
 import { ingestCloudTrailPaths, ingestTagPaths } from '../src/ingest/ingest-files';
 import { DEFAULT_QUERY_LIMITS, estimateCost, limitParseOptions, limitValidationRules } from '../src/server/query-limits';
 import { buildGovgraphSchema } from '../src/server/schema';
 import { listeningUrl } from '../src/server/serve';
+import { writeGeneratedLogFile } from './generated-log-file';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -164,18 +162,6 @@ const gql = (query: string, variables?: unknown) => JSON.stringify({ query, vari
 // ---------------------------------------------------------------------------------------------
 // The store
 
-async function writeLogFile(file: string, n: number): Promise<void> {
-  const gz = createGzip({ level: 1 });
-  const out = gz.pipe(createWriteStream(file));
-  gz.write('{"Records":[');
-  let i = 0;
-  for (const r of generateCloudTrailRecords(n)) {
-    if (!gz.write((i++ ? ',' : '') + JSON.stringify(r))) await once(gz, 'drain');
-  }
-  gz.end(']}');
-  await once(out, 'finish');
-}
-
 /** The demo story as `govgraph demo` loads it, plus N generated records; rules evaluated as stored. */
 async function loadStore(databaseUrl: string, events: number, dir: string): Promise<void> {
   const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl });
@@ -186,7 +172,7 @@ async function loadStore(databaseUrl: string, events: number, dir: string): Prom
     await ingestIamPaths(pool, [path.join(demo, 'iam')], { teamTagKey: config.TEAM_TAG_KEY, at: DEMO_IAM_SNAPSHOT_TIME, evaluation });
     await ingestCloudTrailPaths(pool, [path.join(demo, 'cloudtrail')], { teamTagKey: config.TEAM_TAG_KEY, evaluation });
     const file = path.join(dir, '111122223333_CloudTrail_us-east-1_bench.json.gz');
-    await writeLogFile(file, events);
+    await writeGeneratedLogFile(file, events);
     const ct = await ingestCloudTrailPaths(pool, [file], { teamTagKey: config.TEAM_TAG_KEY, evaluation });
     if (ct.stored !== events) throw new Error(`pipeline stored ${ct.stored} of ${events}`);
     await ingestTagPaths(pool, [path.join(demo, 'tags')], { teamTagKey: config.TEAM_TAG_KEY, complete: true, at: new Date('2026-11-03T23:00:00Z') });

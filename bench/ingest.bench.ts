@@ -6,12 +6,9 @@
  * ~256 KiB messages), before and after the pipeline. The last line is one JSON object.
  * Ratios, not absolute times: both sides run on the same machine in the same minute.
  */
-import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { once } from 'node:events';
-import { createGzip } from 'node:zlib';
 import { Client, Pool } from 'pg';
 import { generateCloudTrailRecords } from '../src/demo/generate';
 import { copyChunks } from '../src/db/copy';
@@ -21,24 +18,12 @@ import { ingestCloudTrailPaths } from '../src/ingest/ingest-files';
 import { prepareCloudTrailRecord, isPrepared } from '../src/domain/cloudtrail/prepare';
 import { ALL_RULES } from '../src/domain/rules/registry';
 import { DEFAULT_RULE_CONFIG } from '../src/domain/rules/types';
+import { writeGeneratedLogFile } from './generated-log-file';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
-
-async function writeLogFile(file: string, n: number): Promise<void> {
-  const gz = createGzip({ level: 1 });
-  const out = gz.pipe(createWriteStream(file));
-  gz.write('{"Records":[');
-  let i = 0;
-  for (const r of generateCloudTrailRecords(n)) {
-    if (!gz.write((i++ ? ',' : '') + JSON.stringify(r))) await once(gz, 'drain');
-  }
-  gz.end(']}');
-  await once(out, 'finish');
-}
-
 
 /**
  * The machine's busy CPU seconds so far (all processes: this one, Postgres's backends, the rest),
@@ -88,7 +73,7 @@ async function main(): Promise<void> {
   await admin.connect();
   try {
     process.stderr.write(`generating ${n} records…\n`);
-    await writeLogFile(file, n);
+    await writeGeneratedLogFile(file, n);
     await migrate(url.toString());
     const pool = new Pool({ connectionString: url.toString(), max: 4 });
     // pool.end() resolves before its connections have closed: the DROP … WITH (FORCE) below may end one

@@ -55,35 +55,26 @@ export function formatError(log: ErrorLog) {
     if (original instanceof NotFoundError) {
       return { ...formatted, message: original.message, extensions: { code: 'NOT_FOUND', argument: original.argument } };
     }
+    // an answer of our own in place of the error, where it was and with the code a client acts on
+    const answer = (message: string, code: string): GraphQLFormattedError => ({ message, locations: formatted.locations, path: formatted.path, extensions: { code } });
     if (original instanceof DatabaseError && original.code && BAD_INPUT_SQLSTATES.has(original.code)) {
       log.warn?.({ sqlstate: original.code, reason: original.message, path: formatted.path }, 'request refused by Postgres as bad input');
-      return {
-        message: 'A value in the request cannot be stored or compared (not valid text, or a date or number out of range); check the arguments',
-        locations: formatted.locations,
-        path: formatted.path,
-        extensions: { code: 'BAD_USER_INPUT' },
-      };
+      return answer('A value in the request cannot be stored or compared (not valid text, or a date or number out of range); check the arguments', 'BAD_USER_INPUT');
     }
     // 57014 query_canceled: statement_timeout (API_STATEMENT_TIMEOUT_MS) ended the statement
     if (original instanceof DatabaseError && original.code === '57014') {
       log.warn?.({ path: formatted.path }, 'a statement of the request ran past its time bound and was cancelled');
-      return {
-        message: 'This part of the query took longer than the API allows and was stopped; ask for a narrower window, a filter or a smaller page',
-        locations: formatted.locations,
-        path: formatted.path,
-        extensions: { code: 'QUERY_TIMEOUT' },
-      };
+      return answer('This part of the query took longer than the API allows and was stopped; ask for a narrower window, a filter or a smaller page', 'QUERY_TIMEOUT');
     }
-    if (original instanceof RequestCancelledError && original.reason === 'deadline') {
-      return { message: `${original.message}; ask for less at once (smaller pages, fewer nested lists or aliases)`, locations: formatted.locations, path: formatted.path, extensions: { code: 'QUERY_TIMEOUT' } };
-    }
-    // the client went away: nobody reads this answer
     if (original instanceof RequestCancelledError) {
-      return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: { code: 'CLIENT_CLOSED_REQUEST' } };
+      // past the request's bound (API_REQUEST_TIMEOUT_MS); or the client went away, and nobody reads this answer
+      return original.reason === 'deadline'
+        ? answer(`${original.message}; ask for less at once (smaller pages, fewer nested lists or aliases)`, 'QUERY_TIMEOUT')
+        : answer(original.message, 'CLIENT_CLOSED_REQUEST');
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && CLIENT_CODES.has(code)) return formatted;
     log.error({ err: original, path: formatted.path }, 'GraphQL request failed');
-    return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    return answer('Internal server error', 'INTERNAL_SERVER_ERROR');
   };
 }
