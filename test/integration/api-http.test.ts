@@ -68,7 +68,9 @@ describe('the API over HTTP', () => {
       // the audits' own requests carry an API key, as any client's must
       const fetchFn = (input: string | URL | Request, init: RequestInit = {}) =>
         fetch(input, { ...init, headers: { ...Object.fromEntries(new Headers(init.headers).entries()), authorization: `Bearer ${api.adminKey}` } });
-      const results = await Promise.all(serverAudits({ url: api.url, fetchFn }).map((audit) => audit.fn().then((r) => ({ ...r, name: audit.name }))));
+      // one after another, as one client would: a credential has at most 4 requests in flight
+      const results = [];
+      for (const audit of serverAudits({ url: api.url, fetchFn })) results.push({ ...(await audit.fn()), name: audit.name });
 
       // Assert
       const failures = results.filter((r) => r.status === 'error');
