@@ -216,7 +216,8 @@ function simulateRequests(n: number, accounts: number, principals: number, resou
       out.push({ principalArn: `arn:aws:iam::${A}:user/user-${account}-${u}`, action: 'sagemaker:CreatePresignedDomainUrl', resourceArn: profile.arn, at: AT });
     } else {
       const team = random() < 0.5 ? TEAMS[roleIndex % TEAMS.length] : pick(TEAMS);
-      out.push({ principalArn: roleArn, action: 's3:GetObject', resourceArn: `arn:aws:s3:::ml-${team}/features/part-${k}.parquet`, context: [{ key: 'aws:SourceIp', values: ['10.1.2.3'] }], at: AT });
+      // the team's bucket is in the role's account: an S3 ARN names none, so the request says so
+      out.push({ principalArn: roleArn, action: 's3:GetObject', resourceArn: `arn:aws:s3:::ml-${team}/features/part-${k}.parquet`, context: [{ key: 'aws:SourceIp', values: ['10.1.2.3'] }, { key: 'aws:ResourceAccount', values: [A] }], at: AT });
     }
   }
   return out;
@@ -232,7 +233,8 @@ function whoCanRequests(n: number, resources: ReturnType<typeof resourcePages>['
     { action: 'sagemaker:StopNotebookInstance', resourceArn: resources[1 % resources.length].find((r) => r.kind === 'notebook-instance')!.arn, at: AT },
     { action: 'sagemaker:CreatePresignedDomainUrl', resourceArn: resources[2 % resources.length].find((r) => r.kind === 'user-profile')!.arn, at: AT },
     { action: 'sagemaker:CreateNotebookInstance', context: [region, { key: 'sagemaker:DirectInternetAccess', values: ['Disabled'] }, { key: 'aws:TagKeys', values: ['team'] }], at: AT },
-    { action: 's3:GetObject', resourceArn: 'arn:aws:s3:::ml-Pricing/features/part-1.parquet', context: [{ key: 'aws:SourceIp', values: ['10.1.2.3'] }], at: AT },
+    // an S3 ARN names no account: whoCan refuses one whose account it cannot tell
+    { action: 's3:GetObject', resourceArn: 'arn:aws:s3:::ml-Pricing/features/part-1.parquet', context: [{ key: 'aws:SourceIp', values: ['10.1.2.3'] }, { key: 'aws:ResourceAccount', values: [accountId(0)] }], at: AT },
     { action: 'sagemaker:UpdateTrainingJob', resourceArn: resources[3 % resources.length].find((r) => r.kind === 'training-job')!.arn, at: AT },
     { action: 'iam:PassRole', context: [{ key: 'iam:PassedToService', values: ['sagemaker.amazonaws.com'] }], at: AT },
     { action: 'sagemaker:AddTags', context: [region, { key: 'aws:TagKeys', values: ['project'] }], at: AT },
@@ -305,7 +307,9 @@ async function main(): Promise<void> {
     );
     process.stderr.write(`loaded in ${loadSeconds.toFixed(1)} s: ${counts.principals} principals, ${counts.grants} grants (${counts.identity} identity and boundary), ${counts.resources} resources\n`);
 
-    const app = await createApp(loadConfig({ DATABASE_URL: url.toString() }), { log: pino({ level: 'silent' }) });
+    // no credentials (loopback only) and the per-credential limits lifted: the bench times evaluation, not the API's guards
+    const config = loadConfig({ DATABASE_URL: url.toString(), GOVGRAPH_AUTH: 'none', RATE_LIMIT_PER_MINUTE: '1000000000', API_MAX_CONCURRENT_PER_CREDENTIAL: '1000' });
+    const app = await createApp(config, { log: pino({ level: 'silent' }) });
     const { url: api } = await app.start(0);
     const post = async (query: string, variables: Record<string, unknown>) => {
       const res = await fetch(api, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });

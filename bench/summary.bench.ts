@@ -15,6 +15,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Pool, Client } from 'pg';
+import { createApiKey } from '../src/auth/api-keys';
 import { migrate } from '../src/db/migrate';
 import { ALL_RULES } from '../src/domain/rules/registry';
 import { complianceSummary, type ComplianceDimension } from '../src/read/violations';
@@ -73,7 +74,7 @@ async function seed(pool: Pool, events: number, violations: number): Promise<voi
 async function startServer(databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
   const bin = path.join(__dirname, '..', '..', 'bin', 'govgraph.js');
   const child = spawn(process.execPath, [bin, 'serve'], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', NODE_ENV: 'production', LOG_LEVEL: 'warn' },
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000000' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = once(child, 'exit').then(([code]) => {
@@ -127,6 +128,8 @@ async function main(): Promise<void> {
     );
     const server = await startServer(url.toString());
     const api = server.url;
+    // as a dashboard calls it: with an auditor's API key (authentication and the access log included)
+    const { key } = await createApiKey(pool, { name: 'bench-summary', role: 'auditor' });
 
     const end = new Date(START.getTime() + DAYS * 86400_000);
     const windows = { last30Days: { from: new Date(end.getTime() - 30 * 86400_000), to: end }, all90Days: { from: START, to: end } };
@@ -141,7 +144,7 @@ async function main(): Promise<void> {
         const post = async () => {
           const res = await fetch(api, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
             body: JSON.stringify({ query, variables: { from: w.from.toISOString(), to: w.to.toISOString(), groupBy } }),
           });
           return res.text();

@@ -15,10 +15,10 @@ import { parseArn } from '../domain/aws/arn';
 import {
   buildAuthorizationRequest,
   evaluateRequest,
-  evaluateStatements,
   matchesAction,
   matchResourcePattern,
   PolicyEvaluationError,
+  resourceAccountOf,
   validateRequest,
   type AuthorizationRequest,
   type Decision,
@@ -42,7 +42,7 @@ import {
   type PrincipalKey,
   type ResolvedPrincipal,
 } from './facts';
-import { tagsAt, type TagsAt } from '../read/tags-at';
+import { tagsAt, type TagsAt, type TagsAtRequest } from '../read/tags-at';
 import { callerPolicy, conditionTests, IDENTITY_KINDS, splitGrants, StatementNormalizer, versionOf } from './policies';
 
 /** A condition context entry the caller supplies: it overrides what govgraph derives. */
@@ -150,7 +150,8 @@ function checkContext(entries: ContextEntry[] | null | undefined): { extra: Reco
   const seen = new Map<string, string>();
   for (const { key, values } of entries ?? []) {
     const k = key.trim();
-    if (!/^[A-Za-z0-9-]+:\S+$/.test(k)) throw new InvalidInputError(`context key "${truncate(k)}" must be a condition key such as sagemaker:VpcSubnets or aws:RequestTag/team`, 'context');
+    // A tag key may hold spaces (aws:RequestTag/cost center); a web identity key's prefix is a host (token.actions.githubusercontent.com:sub).
+    if (!/^[^\s:]+:\S(?:.*\S)?$/.test(k)) throw new InvalidInputError(`context key "${truncate(k)}" must be a condition key such as sagemaker:VpcSubnets or aws:RequestTag/team`, 'context');
     const lower = k.toLowerCase();
     if (seen.has(lower)) throw new InvalidInputError(`context key ${k} is given twice (keys are case-insensitive: ${seen.get(lower)})`, 'context');
     seen.set(lower, k);
@@ -178,6 +179,12 @@ async function checkQuery(query: AccessQuery, principalArn = '*'): Promise<Check
   const at = checkAt(query.at);
   const { extra, callerKeys } = checkContext(query.context);
   await validate({ principalArn, action, resourceArn, context: extra }, callerKeys);
+  try {
+    resourceAccountOf({ principalArn, action, resourceArn, context: extra }); // an aws:ResourceAccount that is no account, or not the ARN's
+  } catch (err) {
+    if (err instanceof PolicyEvaluationError) throw new InvalidInputError(err.message, 'context');
+    throw err;
+  }
   return { action, resourceArn, at, extra, callerKeys };
 }
 
@@ -193,7 +200,7 @@ function factsFor(principal: ResolvedPrincipal, q: CheckedQuery, resource: Resou
       sessionArn: principal.sessionArn,
       tags: principal.tags,
     },
-    resource: resource ? { arn: resource.arn, tags: resource.tags } : null,
+    resource: resource ? { arn: resource.arn, tags: resource.tags, accountId: resource.accountId } : null,
     action: q.action,
     ...(requestTags && Object.keys(requestTags).length > 0 ? { requestTags } : {}),
     extra: q.extra,
@@ -226,58 +233,6 @@ function extraPolicies(input: SimulateInput): ExtraPolicies {
   return out;
 }
 
-/** The account a resource ARN names; null when its ARN names none (S3 buckets and objects) or it is `*`. */
-function accountOfResource(resourceArn: string): string | null {
-  const account = parseArn(resourceArn)?.accountId ?? '';
-  return /^\d{12}$/.test(account) ? account : null;
-}
-
-/**
- * Within one account the engine decides. Across accounts ("Cross-account policy evaluation logic"),
- * the caller's account must allow it (identity policies, boundary, SCPs, session policies) and the
- * resource's account must allow it in a resource-based policy: without one given (govgraph stores
- * none) the request is denied, whatever the identity policies say.
- */
-function decideAcrossAccounts(
-  request: AuthorizationRequest,
-  policies: { identity: SourcedPolicy[]; boundaries: SourcedPolicy[] | undefined },
-  extra: ExtraPolicies,
-  resourceAccount: string,
-  principalAccount: string,
-): Decision {
-  const { resourcePolicies, ...callerSide } = extra;
-  const caller = evaluateRequest({
-    request,
-    identityPolicies: policies.identity,
-    ...(policies.boundaries ? { permissionsBoundaries: policies.boundaries } : {}),
-    ...callerSide,
-  });
-  const crossing = `${request.resourceArn} is in account ${resourceAccount}, the principal in ${principalAccount}: a cross-account request must also be allowed by a resource-based policy of account ${resourceAccount}`;
-  if (caller.decision === 'EXPLICIT_DENY') return caller;
-  if (!resourcePolicies) {
-    return {
-      ...caller,
-      decision: 'IMPLICIT_DENY',
-      decidingStatements: caller.decision === 'IMPLICIT_DENY' ? caller.decidingStatements : [],
-      deniedBy: caller.decision === 'IMPLICIT_DENY' ? caller.deniedBy : 'RESOURCE_POLICY',
-      explanation: [...caller.explanation, `${crossing}; none was given, so it is denied.`],
-    };
-  }
-  const resourceSide = evaluateStatements(
-    resourcePolicies.flatMap((p) => p.document.statements.map((statement) => ({ source: p.source, statement }))),
-    request,
-  );
-  const missingContextKeys = [...new Set([...caller.missingContextKeys, ...resourceSide.missingKeys])];
-  if (resourceSide.denies.length > 0) {
-    return { decision: 'EXPLICIT_DENY', decidingStatements: resourceSide.denies, deniedBy: 'RESOURCE_POLICY', missingContextKeys, explanation: [...caller.explanation, `${crossing}; it denies explicitly.`] };
-  }
-  if (resourceSide.allows.length === 0) {
-    return { decision: 'IMPLICIT_DENY', decidingStatements: resourceSide.nearMisses, deniedBy: 'RESOURCE_POLICY', missingContextKeys, explanation: [...caller.explanation, `${crossing}; the one given does not allow it.`] };
-  }
-  if (caller.decision !== 'ALLOWED') return { ...caller, missingContextKeys, explanation: [...caller.explanation, `${crossing}; it does, but the principal's own account does not.`] };
-  return { ...caller, decidingStatements: [...caller.decidingStatements, ...resourceSide.allows], missingContextKeys, explanation: [...caller.explanation, `${crossing}; it does.`] };
-}
-
 function evaluate(
   principal: ResolvedPrincipal,
   q: CheckedQuery,
@@ -289,16 +244,13 @@ function evaluate(
   explainConditions = true,
 ): Simulation {
   const request = buildAuthorizationRequest(factsFor(principal, q, resource, requestTags));
-  const resourceAccount = accountOfResource(q.resourceArn);
-  const decision =
-    resourceAccount && resourceAccount !== principal.accountId
-      ? decideAcrossAccounts(request, policies, extra, resourceAccount, principal.accountId)
-      : evaluateRequest({
-          request,
-          identityPolicies: policies.identity,
-          ...(policies.boundaries ? { permissionsBoundaries: policies.boundaries } : {}),
-          ...extra,
-        });
+  // one engine for every account: it tells same- from cross-account requests (and says how)
+  const decision = evaluateRequest({
+    request,
+    identityPolicies: policies.identity,
+    ...(policies.boundaries ? { permissionsBoundaries: policies.boundaries } : {}),
+    ...extra,
+  });
   if (explainConditions) decision.explanation.push(...conditionExplanation(decision, request.context));
   if (resource && !resource.known) {
     decision.explanation.push(`govgraph has no record of ${resource.arn}, so none of its tags are in the request context.`);
@@ -331,6 +283,28 @@ function conditionExplanation(decision: Decision, context: RequestContext): stri
   return lines;
 }
 
+/** The bucket of an S3 object ARN: the object is in the bucket's account. Null for anything else. */
+function bucketOf(arn: string): string | null {
+  return /^(arn:[\w-]+:s3:::[^/]+)\/./.exec(arn)?.[1] ?? null;
+}
+
+/**
+ * tagsAt, with the account of an S3 object govgraph has no account for taken from its bucket's
+ * inventory row (read in the same statement): an S3 ARN names no account.
+ */
+async function resourcesAt(pool: Queryable, requests: TagsAtRequest[]): Promise<TagsAt[]> {
+  const buckets = requests.map((r) => bucketOf(r.arn));
+  const extra = requests.flatMap((r, i) => (buckets[i] ? [{ arn: buckets[i]!, at: r.at }] : []));
+  const found = await tagsAt(pool, [...requests, ...extra]);
+  let next = requests.length;
+  return requests.map((_, i) => {
+    const own = found[i];
+    if (!buckets[i]) return own;
+    const bucket = found[next++];
+    return own.accountId === null && bucket.accountId !== null ? { ...own, accountId: bucket.accountId } : own;
+  });
+}
+
 /** A simulation's arguments, checked, before anything is read. */
 interface CheckedSimulation {
   input: SimulateInput;
@@ -361,7 +335,7 @@ export async function simulateAccess(pool: Queryable, input: SimulateInput): Pro
   // one round trip: the principal and its grants then (with their documents' Version), the resource's tags then
   const [access, [tags]] = await Promise.all([
     principalAccessAt(pool, c.key, c.q.at),
-    c.q.resourceArn === '*' ? [null] : tagsAt(pool, [tagRequest(c)]),
+    c.q.resourceArn === '*' ? [null] : resourcesAt(pool, [tagRequest(c)]),
   ]);
   return simulateWith(pool, c, access, tags);
 }
@@ -378,7 +352,7 @@ export async function simulateMany(pool: Queryable, inputs: SimulateInput[]): Pr
   const ok = checked.filter((c): c is CheckedSimulation => c !== null && !(c instanceof Error));
   const tagged = ok.filter((c) => c.q.resourceArn !== '*');
   const [tags, accesses] = await Promise.all([
-    tagsAt(pool, tagged.map(tagRequest)),
+    resourcesAt(pool, tagged.map(tagRequest)),
     Promise.all(ok.map((c) => principalAccessAt(pool, c.key, c.q.at).catch(asAnswer))),
   ]);
   const tagsOf = new Map(tagged.map((c, i) => [c, tags[i]]));
@@ -405,16 +379,18 @@ export async function whoCan(pool: Queryable, input: WhoCanInput): Promise<Grant
   const q = await checkQuery(input);
   const given = input.accountId?.trim() || null;
   if (given !== null && !/^\d{12}$/.test(given)) throw new InvalidInputError(`accountId "${truncate(given)}" is not a 12-digit AWS account id`, 'accountId');
-  // A resource in an account is reachable from other accounts only through a resource-based policy,
-  // which govgraph does not store: only that account's principals can be allowed.
-  const resourceAccount = accountOfResource(q.resourceArn);
-  if (given && resourceAccount && given !== resourceAccount) return [];
-  const accountId = given ?? resourceAccount;
   const service = q.action.slice(0, q.action.indexOf(':'));
   const [serviceGrants, [tags]] = await Promise.all([
     serviceGrantsAt(pool, service, q.at, [...IDENTITY_KINDS]),
-    q.resourceArn === '*' ? [null] : tagsAt(pool, [{ arn: q.resourceArn, at: q.at }]),
+    q.resourceArn === '*' ? [null] : resourcesAt(pool, [{ arn: q.resourceArn, at: q.at }]),
   ]);
+  // The engine's own reading of the resource's account (ARN, the caller's aws:ResourceAccount, the inventory).
+  const resourceAccount = resourceAccountOf({ principalArn: '*', action: q.action, resourceArn: q.resourceArn, context: q.extra, ...(tags?.accountId ? { inventoryAccountId: tags.accountId } : {}) });
+  // A resource in an account is reachable from other accounts only through a resource-based policy,
+  // which whoCan takes none of: only that account's principals can be allowed.
+  const ownAccount = resourceAccount.accountId !== null && /^\d{12}$/.test(resourceAccount.accountId) ? resourceAccount.accountId : null;
+  if (given && ownAccount && given !== ownAccount) return [];
+  const accountId = given ?? ownAccount;
   const byPrincipal = groupBy(accountId ? serviceGrants.filter((g) => g.accountId === accountId) : serviceGrants, (g) => g.principalArn);
   const arns = [...byPrincipal].filter(([, grants]) => grants.some((g) => mayAllow(g, q.action))).map(([arn]) => arn).sort();
   if (arns.length === 0) return [];

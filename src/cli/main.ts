@@ -19,7 +19,7 @@ import { runDemo } from '../demo/run-demo';
 import { buildComplianceReport, parseReportTime, REPORT_FORMATS, renderReport, ReportFormat } from '../report';
 import { serve } from '../server/serve';
 import { runWorkers } from '../workers/run-workers';
-import { parseContextOption, runGrants, runSimulate, runWhoCan } from './access';
+import { contextEntries, readSimulationExtras, runGrants, runSimulate, runWhoCan } from './access';
 import { progressReporter } from './progress';
 
 /**
@@ -154,8 +154,15 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`report: wrote ${opts.out} (${opts.format}, ${report.totals.total} violations)\n`);
     });
 
-  const contextOption = new Option('--context <key=value[,value]>', 'a condition context entry the request carries, over what govgraph derives (repeatable; `key=` for no value); a key left out is absent')
-    .argParser((v: string, previous: string[] | undefined) => [...(previous ?? []), v]);
+  const repeatable = (v: string, previous: string[] | undefined) => [...(previous ?? []), v];
+  const contextOption = new Option(
+    '--context <key=value[,value]>',
+    'a condition context entry the request carries, over what govgraph derives (repeatable; commas separate the values of a multivalued key, `\\,` is a comma inside a value; `key=` for no value); a key left out is absent',
+  ).argParser(repeatable);
+  const contextFileOption = new Option(
+    '--context-file <file>',
+    'context entries from a JSON file: {"key": "value" | ["value", …]} (values as written, commas included), or GraphQL\'s [{"key", "values"}]',
+  );
   const atOption = (what: string) => new Option('--at <time>', `${what} as of this moment (ISO 8601; default now)`);
 
   program
@@ -165,11 +172,20 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<action>', 'service:Action, e.g. sagemaker:DeleteExperiment')
     .argument('[resource-arn]', 'the resource (default *)')
     .addOption(contextOption)
+    .addOption(contextFileOption)
+    .option('--request-tag <key=value>', 'a tag the request itself sets (a Create* call\'s Tags): aws:RequestTag/key and aws:TagKeys (repeatable; the value as written, commas included)', repeatable)
+    .option('--resource-policy <file>', 'a resource-based policy (JSON document) to evaluate with the identity policies, e.g. a bucket policy')
+    .option('--session-policy <file>', 'a session policy (JSON document) passed when the session was created')
+    .option(
+      '--scp <[level:]file>',
+      'a service control policy (JSON document) at a level of the organisation (repeatable): the files with the same level label (root, ou-…, an account id; none: root) are the SCPs of that level, levels in the order first given (root first), and every level must allow',
+      repeatable,
+    )
     .addOption(atOption('policies, memberships and tags'))
     .option('--json', 'print only the Decision as one JSON object (as GraphQL `simulate` gives it)')
-    .action(async (principalArn: string, action: string, resourceArn: string | undefined, opts: { context?: string[]; at?: string; json?: boolean }) => {
+    .action(async (principalArn: string, action: string, resourceArn: string | undefined, opts: SimulateFlags) => {
       const config = loadConfig();
-      const o = accessOptions(opts);
+      const o = { ...(await accessOptions(opts)), ...(await readSimulationExtras(opts)) };
       const out = await withPool(config, (pool) => runSimulate(pool, principalArn, action, resourceArn, o));
       process.stdout.write(out);
     });
@@ -180,12 +196,13 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<action>', 'service:Action, e.g. sagemaker:CreateTrainingJob')
     .argument('[resource-arn]', 'the resource (default *); only its own account\'s principals can be allowed')
     .addOption(contextOption)
+    .addOption(contextFileOption)
     .addOption(atOption('policies, memberships and tags'))
     .option('--account <id>', "only this account's principals")
     .option('--json', 'print only one JSON array of {principalArn, decision} (as GraphQL `whoCan` gives it)')
-    .action(async (action: string, resourceArn: string | undefined, opts: { context?: string[]; at?: string; account?: string; json?: boolean }) => {
+    .action(async (action: string, resourceArn: string | undefined, opts: AccessFlags & { account?: string }) => {
       const config = loadConfig();
-      const o = { ...accessOptions(opts), accountId: opts.account };
+      const o = { ...(await accessOptions(opts)), accountId: opts.account };
       const { out, none } = await withPool(config, (pool) => runWhoCan(pool, action, resourceArn, o));
       process.stdout.write(out);
       if (none) process.stderr.write(`govgraph: ${none}\n`);
@@ -199,7 +216,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print only one JSON array of grants (as GraphQL `policyGrants` gives them)')
     .action(async (principalArn: string, opts: { at?: string; json?: boolean }) => {
       const config = loadConfig();
-      const o = accessOptions(opts);
+      const o = await accessOptions(opts);
       const out = await withPool(config, (pool) => runGrants(pool, principalArn, o));
       process.stdout.write(out);
     });
@@ -291,9 +308,18 @@ function parseTime(text: string, flag: string): Date {
   return d;
 }
 
-function accessOptions(opts: { context?: string[]; at?: string; json?: boolean }) {
+interface AccessFlags {
+  context?: string[];
+  contextFile?: string;
+  at?: string;
+  json?: boolean;
+}
+
+type SimulateFlags = AccessFlags & { requestTag?: string[]; resourcePolicy?: string; sessionPolicy?: string; scp?: string[] };
+
+async function accessOptions(opts: AccessFlags) {
   return {
-    context: (opts.context ?? []).map(parseContextOption),
+    context: await contextEntries(opts.context ?? [], opts.contextFile),
     at: opts.at !== undefined ? parseTime(opts.at, '--at') : new Date(),
     json: opts.json === true,
   };

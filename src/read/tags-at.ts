@@ -5,6 +5,8 @@ import type { Queryable } from './sql';
 export interface TagsAt {
   known: boolean;
   tags: Record<string, string>;
+  /** the account the inventory records it in (null when unknown): what tells it for ARNs that name none */
+  accountId: string | null;
 }
 
 export interface TagsAtRequest {
@@ -24,8 +26,8 @@ export async function tagsAt(db: Queryable, requests: readonly TagsAtRequest[]):
   if (requests.length === 0) return [];
   const arns = [...new Set(requests.map((r) => r.arn))].sort();
   const latest = new Date(requests.reduce((max, r) => Math.max(max, r.at.getTime()), -8.64e15));
-  const { rows } = await db.query<{ arn: string; tag_key: string | null; tag_value: string | null; source_event_id: string | null; at_us: string | null }>(
-    `SELECT r.arn, c.tag_key, c.tag_value, c.source_event_id, (extract(epoch FROM c.changed_at) * 1000000)::bigint::text AS at_us
+  const { rows } = await db.query<{ arn: string; account_id: string | null; tag_key: string | null; tag_value: string | null; source_event_id: string | null; at_us: string | null }>(
+    `SELECT r.arn, r.account_id, c.tag_key, c.tag_value, c.source_event_id, (extract(epoch FROM c.changed_at) * 1000000)::bigint::text AS at_us
        FROM resources r
        LEFT JOIN resource_tag_changes c ON c.resource_id = r.id AND c.changed_at <= $2
       WHERE r.arn = ANY($1::text[])
@@ -35,9 +37,13 @@ export async function tagsAt(db: Queryable, requests: readonly TagsAtRequest[]):
   type Change = { value: string | null; sourceEventId: string | null; atUs: number };
   // arn → tag key → its observations, latest first
   const history = new Map<string, Map<string, Change[]>>();
+  const accounts = new Map<string, string | null>();
   for (const r of rows) {
     let byKey = history.get(r.arn);
-    if (!byKey) history.set(r.arn, (byKey = new Map()));
+    if (!byKey) {
+      history.set(r.arn, (byKey = new Map()));
+      accounts.set(r.arn, r.account_id);
+    }
     if (r.tag_key === null) continue;
     let changes = byKey.get(r.tag_key);
     if (!changes) byKey.set(r.tag_key, (changes = []));
@@ -45,7 +51,7 @@ export async function tagsAt(db: Queryable, requests: readonly TagsAtRequest[]):
   }
   return requests.map((q) => {
     const byKey = history.get(q.arn);
-    if (!byKey) return { known: false, tags: {} };
+    if (!byKey) return { known: false, tags: {}, accountId: null };
     const atUs = q.at.getTime() * 1000;
     const exclude = q.excludeEventId ?? null;
     const entries: [string, string][] = [];
@@ -55,7 +61,7 @@ export async function tagsAt(db: Queryable, requests: readonly TagsAtRequest[]):
     }
     // fromEntries makes "__proto__" an own key, as JSON.parse does
     entries.sort((a, b) => jsonbKeyOrder(a[0], b[0]));
-    return { known: true, tags: Object.fromEntries(entries) };
+    return { known: true, tags: Object.fromEntries(entries), accountId: accounts.get(q.arn) ?? null };
   });
 }
 

@@ -7,7 +7,7 @@ import { InvalidInputError } from '../read/errors';
 import { grantPageRequest, type KeyedGrant } from '../read/grants';
 import type { Page } from '../read/pagination';
 import { tagList } from '../read/tags';
-import { AccessGrantee, Decision, DecisionKind, PolicyType, SimulateArgs, WhoCanArgs } from '../schema/access.type';
+import { AccessGrantee, Decision, DecisionKind, PolicyType, ResourceAccountSource, SimulateArgs, WhoCanArgs } from '../schema/access.type';
 import { toConnection } from '../schema/pagination.type';
 import { PolicyEffect, PolicyGrant, PolicyGrantConnection, PolicyGrantsArgs, PolicyKind, PolicySource, PrincipalGrantsArgs } from '../schema/policy-grant.type';
 import { Principal } from '../schema/principal.type';
@@ -53,6 +53,8 @@ export function toDecision(sim: Simulation): Decision {
     missingContextKeys: decision.missingContextKeys,
     deniedBy: (decision.deniedBy ?? null) as PolicyType | null,
     explanation: decision.explanation,
+    resourceAccount: decision.resourceAccount,
+    resourceAccountSource: decision.resourceAccountSource as ResourceAccountSource | null,
     at: sim.at,
     principalArn: sim.principal.arn,
     sessionArn: sim.principal.sessionArn,

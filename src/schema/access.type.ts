@@ -32,6 +32,27 @@ registerEnumType(PolicyType, {
   },
 });
 
+export enum ResourceAccountSource {
+  ARN = 'ARN',
+  CONTEXT = 'CONTEXT',
+  INVENTORY = 'INVENTORY',
+  UNKNOWN = 'UNKNOWN',
+}
+
+registerEnumType(ResourceAccountSource, {
+  name: 'ResourceAccountSource',
+  description: "Where the resource's account was taken from: whether the request crosses accounts hangs on it.",
+  valuesConfig: {
+    ARN: { description: 'The resource ARN names it.' },
+    CONTEXT: { description: 'The aws:ResourceAccount context entry given, for an ARN that names no account (S3 buckets and objects).' },
+    INVENTORY: { description: "govgraph's inventory records it, for an ARN that names no account." },
+    UNKNOWN: {
+      description:
+        'The ARN names no account and nothing else tells it (an S3 bucket govgraph has no listing of). It is then judged as in the principal\'s own account, as IAM\'s policy simulator does, which may allow what AWS denies if it is another account\'s; the explanation says so. Give aws:ResourceAccount to judge it exactly.',
+    },
+  },
+});
+
 @InputType({ description: 'A condition context key and its values, as the request would carry them.' })
 export class ContextEntryInput {
   @Field(() => String, { description: 'The condition key (case-insensitive), e.g. `sagemaker:VpcSubnets`, `aws:RequestTag/team`, `aws:SourceIp`.' })
@@ -113,6 +134,15 @@ export class Decision {
 
   @Field(() => [String], { description: 'One line per step of the evaluation, for people.' })
   explanation!: string[];
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The account the resource is in, as the evaluation took it (see resourceAccountSource); null when unknown or no resource. A resource in another account than the principal's needs a resource-based policy too.",
+  })
+  resourceAccount!: string | null;
+
+  @Field(() => ResourceAccountSource, { nullable: true, description: 'Where resourceAccount came from; null when no resource was given (`*`).' })
+  resourceAccountSource!: ResourceAccountSource | null;
 
   @Field(() => DateTimeScalar, { description: 'The moment the policies, memberships and tags were taken as of.' })
   at!: Date;

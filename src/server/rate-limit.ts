@@ -106,41 +106,57 @@ export function rateLimitMiddleware(limiter: RateLimiter, keyOf: (req: Request) 
 }
 
 /**
- * Express middleware: at most `maxInFlight` requests of one credential at a time on this process
- * (each holds a database connection while it runs); one more is refused with HTTP 429 at once,
- * so a caller looping its heaviest allowed query cannot take every connection of the pool.
+ * Express middleware: at most `maxInFlight` requests of one credential run at a time on this
+ * process (each holds a database connection while it runs). More wait their turn, in order, up
+ * to `maxWaiting` of them (a dashboard's panels arrive together); one more than that is refused
+ * with HTTP 429 at once, so a caller looping its heaviest allowed query cannot take every
+ * connection of the pool. A waiting request whose client goes away leaves the line.
  */
-export function concurrencyLimitMiddleware(maxInFlight: number, keyOf: (req: Request) => string | null) {
-  const inFlight = new Map<string, number>();
+export function concurrencyLimitMiddleware(maxInFlight: number, keyOf: (req: Request) => string | null, maxWaiting = 4 * maxInFlight) {
+  const lines = new Map<string, { running: number; waiting: (() => void)[] }>();
   return (req: Request, res: Response, next: NextFunction): void => {
     const key = keyOf(req);
     if (key === null) return next();
-    const running = inFlight.get(key) ?? 0;
-    if (running >= maxInFlight) {
+    const line = lines.get(key) ?? { running: 0, waiting: [] };
+    lines.set(key, line);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const turn = line.waiting.shift();
+      if (turn) turn(); // the slot passes to the next in line
+      else if (--line.running === 0) lines.delete(key);
+    };
+    if (line.running < maxInFlight) {
+      line.running++;
+      res.on('close', release);
+      return next();
+    }
+    if (line.waiting.length >= maxWaiting) {
+      if (line.running === 0 && line.waiting.length === 0) lines.delete(key);
       res
         .status(429)
         .set('Retry-After', '1')
         .json({
           errors: [
             {
-              message: `Too many requests in flight for this credential (at most ${maxInFlight} at a time); wait for an answer before sending more`,
+              message: `Too many requests in flight for this credential (${maxInFlight} running and ${maxWaiting} waiting); wait for an answer before sending more`,
               extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 1 },
             },
           ],
         });
       return;
     }
-    inFlight.set(key, running + 1);
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      const left = (inFlight.get(key) ?? 1) - 1;
-      if (left <= 0) inFlight.delete(key);
-      else inFlight.set(key, left);
+    const turn = () => {
+      res.off('close', leave);
+      res.on('close', release);
+      next();
     };
-    res.on('finish', release);
-    res.on('close', release);
-    next();
+    const leave = () => {
+      const at = line.waiting.indexOf(turn);
+      if (at >= 0) line.waiting.splice(at, 1);
+    };
+    line.waiting.push(turn);
+    res.on('close', leave);
   };
 }

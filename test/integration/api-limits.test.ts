@@ -590,9 +590,10 @@ describe('abuse limits through the running API', () => {
   });
 
   describe('requests in flight per credential', () => {
-    it('refuses one more request of a credential that has as many running as it may, at once, and not another credential', async () => {
-      // Arrange: requests held in flight by a lock another session holds on audit_events
-      const held = await startApi(db, {}, { GOVGRAPH_QUEUE_PREFIX: prefix, API_MAX_CONCURRENT_PER_CREDENTIAL: '2' });
+    it('lets a credential run its bound at once, keeps a short line waiting, and refuses one more at once; another credential is not held up', async () => {
+      // Arrange: requests held in flight by a lock another session holds on audit_events; with
+      // one request running per credential, four may wait
+      const held = await startApi(db, {}, { GOVGRAPH_QUEUE_PREFIX: prefix, API_MAX_CONCURRENT_PER_CREDENTIAL: '1' });
       const other = (await createApiKey(db.pool, { name: 'other-dashboard', role: 'auditor' })).key;
       const locker = new Client({ connectionString: db.url });
       await locker.connect();
@@ -600,24 +601,28 @@ describe('abuse limits through the running API', () => {
       try {
         await locker.query('BEGIN');
         await locker.query('LOCK TABLE audit_events IN ACCESS EXCLUSIVE MODE');
-        const running = [held.post(events), held.post(events)];
+        const running = held.post(events);
         const waitingOnLock = async () =>
           (await db.pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND wait_event_type = 'Lock'`, [db.name])).rows[0].n as number;
-        for (let i = 0; i < 200 && (await waitingOnLock()) < 2; i++) await sleep(25);
+        for (let i = 0; i < 200 && (await waitingOnLock()) < 1; i++) await sleep(25);
+        const waiting = Array.from({ length: 4 }, () => held.post('{ teams { name } }'));
+        let answeredWhileWaiting = 0;
+        for (const w of waiting) void w.then(() => answeredWhileWaiting++);
+        await sleep(200);
 
         // Act
-        const third = await held.post('{ teams { name } }');
+        const oneMore = await held.post('{ teams { name } }');
         const otherKey = await held.post('{ teams { name } }', undefined, { authorization: `Bearer ${other}` });
+        const answeredBeforeTheirTurn = answeredWhileWaiting;
         await locker.query('ROLLBACK');
-        const finished = await Promise.all(running);
-        const afterwards = await held.post('{ teams { name } }');
+        const finished = await Promise.all([running, ...waiting]);
 
         // Assert
-        expect(third.status).toBe(429);
-        expect(third.body.errors?.[0].extensions?.code).toBe('RATE_LIMITED');
+        expect(oneMore.status).toBe(429);
+        expect(oneMore.body.errors?.[0].extensions?.code).toBe('RATE_LIMITED');
         expect(otherKey.status).toBe(200);
-        expect(finished.map((r) => r.status)).toEqual([200, 200]);
-        expect(afterwards.status).toBe(200);
+        expect(answeredBeforeTheirTurn).toBe(0); // they waited for the running one, though they touch no locked table
+        expect(finished.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
       } finally {
         await locker.query('ROLLBACK').catch(() => undefined);
         await locker.end();

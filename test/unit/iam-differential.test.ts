@@ -167,6 +167,8 @@ function ours(c: Case): DecisionKind {
     document: parsePolicyDocument(document(statements)),
   });
   const context: RequestContext = Object.fromEntries(Object.entries(c.context).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]));
+  // the oracle is told the resource is in ACCOUNT (resource.accountId); an S3 ARN names none, so tell ours too
+  if (c.resource.startsWith('arn:aws:s3:::')) context['aws:ResourceAccount'] ??= [ACCOUNT];
   const input: EvaluationInput = {
     request: { principalArn: c.principal, action: c.action, resourceArn: c.resource, context },
     identityPolicies: c.identity.map((s, i) => sourced('INLINE', `identity-${i}`, s)),

@@ -23,6 +23,9 @@ function policy(name: string, statement: object | object[], kind: PolicyKind = '
 }
 
 function request(action: string, resourceArn: string, principalArn = USER, context: RequestContext = {}, sessionArn?: string): AuthorizationRequest {
+  // These buckets are the principal's account's; an S3 ARN names no account, so the request says so
+  // (without it the engine judges the request cross-account: test/unit/iam-cross-account.test.ts).
+  if (resourceArn.startsWith('arn:aws:s3:::')) context = { 'aws:ResourceAccount': [ACCOUNT], ...context };
   return { principalArn, action, resourceArn, context, ...(sessionArn ? { sessionArn } : {}) };
 }
 

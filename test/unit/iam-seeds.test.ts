@@ -229,7 +229,7 @@ describe('a per-user S3 home prefix from the corporate network (seeds 01 and 02)
   const byUserName = policy('HomeByUserName', [{ Effect: 'Allow', Action: actions, Resource: 'arn:aws:s3:::my_corporate_bucket/home/${aws:username}/*', Condition: { IpAddress: { 'aws:SourceIp': CORPORATE } } }]);
   const alice = user('alice');
   const get = (key: string, sourceIp: string, policies: SourcedPolicy[]) =>
-    decide({ principal: alice, resource: { arn: `arn:aws:s3:::my_corporate_bucket/${key}` }, action: 's3:GetObject', extra: { 'aws:SourceIp': sourceIp } }, policies);
+    decide({ principal: alice, resource: { arn: `arn:aws:s3:::my_corporate_bucket/${key}`, accountId: ACCOUNT } /* the bucket is alice's account's: an S3 ARN names none */, action: 's3:GetObject', extra: { 'aws:SourceIp': sourceIp } }, policies);
 
   it.each([
     ['home/AIDAALICEEXAMPLE/notes.txt', '192.0.2.10', 'ALLOWED'],

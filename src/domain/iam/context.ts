@@ -27,6 +27,8 @@ export interface PrincipalFacts {
 export interface ResourceFacts {
   arn: string;
   tags?: Record<string, string>;
+  /** the account govgraph's inventory records the resource in: what tells it for ARNs that name none (S3) */
+  accountId?: string | null;
 }
 
 export interface RequestFacts {
@@ -87,7 +89,7 @@ export function buildRequestContext(facts: RequestFacts): RequestContext {
     }
     if (arn) {
       set('aws:RequestedRegion', arn.region);
-      set('aws:ResourceAccount', arn.accountId);
+      set('aws:ResourceAccount', arn.accountId || facts.resource.accountId);
     }
   }
 
@@ -115,6 +117,9 @@ export function buildAuthorizationRequest(facts: RequestFacts): AuthorizationReq
     context: buildRequestContext(facts),
   };
   if (facts.principal.sessionArn) request.sessionArn = facts.principal.sessionArn;
+  // The engine tells the inventory's account from one the caller gave (the Decision says which).
+  const inventoryAccount = facts.resource?.accountId;
+  if (inventoryAccount && !parseArn(facts.resource!.arn)?.accountId) request.inventoryAccountId = inventoryAccount;
   return request;
 }
 

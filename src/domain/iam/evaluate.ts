@@ -13,6 +13,13 @@
  * 4. Identity-based policies must allow (the account root user needs none).
  * 5. The permissions boundary, if set, must allow. 6. Session policies, if passed, must allow.
  *
+ * Across accounts ("Cross-account policy evaluation logic"), AWS evaluates the principal's account
+ * (identity-based policies and what limits them: SCPs, boundary, session policies) and the
+ * resource's account (its resource-based policy) apart, and allows only when both allow; a
+ * resource-based policy then grants nothing on its own. The resource's account comes from its ARN,
+ * else the caller's aws:ResourceAccount, else govgraph's inventory; an S3 ARN (which names no
+ * account) whose account nobody knows is judged as another account's, and the Decision says so.
+ *
  * Statements compile once (cached per statement object), so `whoCan` can evaluate the same grants
  * for thousands of principals.
  */
@@ -27,6 +34,7 @@ import {
   type PolicyKind,
   type PolicyPrincipal,
   type PolicyStatement,
+  type ResourceAccountSource,
   type SourcedPolicy,
   type SourcedStatement,
 } from './types';
@@ -72,6 +80,16 @@ interface GroupResult extends StatementsEvaluation {
   allowMatches: Array<{ sourced: SourcedStatement; principal: PrincipalMatch | null }>;
 }
 
+/** The resource's account as the engine takes it, and how a request on it is judged. */
+export interface ResourceAccount {
+  /** null when unknown, or for `*` */
+  accountId: string | null;
+  /** null for `*` (no resource) */
+  source: ResourceAccountSource | null;
+}
+
+const ACCOUNT_ID = /^\d{12}$/;
+
 const compiledStatements = new WeakMap<PolicyStatement, CompiledStatement>();
 const MEMO_LIMIT = 64;
 
@@ -90,6 +108,7 @@ export function evaluateRequest(input: EvaluationInput): Decision {
     throw new PolicyEvaluationError('resourceArn must be an ARN, or * for actions that take no resource');
   }
   const caller = describeCaller(request);
+  const account = resourceAccountOf(request);
   const what = `${request.action} on ${request.resourceArn}`;
   const identity = evaluateGroup(statementsOf(input.identityPolicies), request, caller);
   const boundary = input.permissionsBoundaries && !caller.isRoot ? evaluateGroup(statementsOf(input.permissionsBoundaries), request, caller) : undefined;
@@ -109,7 +128,12 @@ export function evaluateRequest(input: EvaluationInput): Decision {
     deniedBy,
     missingContextKeys,
     explanation,
+    resourceAccount: account.accountId,
+    resourceAccountSource: account.source,
   });
+  const crossing = crossesAccounts(account, caller);
+  const accountLine = describeAccounts(request, account, caller, crossing);
+  if (accountLine) explanation.push(accountLine);
   const missingNote = () => (missingContextKeys.length > 0 ? ` (missing from the request: ${missingContextKeys.join(', ')})` : '');
 
   // 1. Explicit deny anywhere.
@@ -141,6 +165,32 @@ export function evaluateRequest(input: EvaluationInput): Decision {
       scpAllows.push(...level.allows);
     }
     explanation.push(`Service control policies allow it at every level (${scpLevels.length}).`);
+  }
+
+  if (crossing) {
+    // The principal's account first, then the resource's: both must allow.
+    if (caller.isRoot) {
+      explanation.push('The account root user needs no identity-based policy in its own account.');
+    } else if (identity.allows.length === 0) {
+      explanation.push(`No identity-based policy allows ${what}${missingNote()}: across accounts a resource-based policy cannot stand in for one.`);
+      return decide('IMPLICIT_DENY', identity.nearMisses, 'IDENTITY');
+    } else {
+      explanation.push(`Identity-based policies allow it: ${identity.allows.map(describe).join('; ')}.`);
+    }
+    const limit = limitingType(boundary, session, what, missingNote, explanation);
+    if (limit) return decide('IMPLICIT_DENY', limit.nearMisses, limit.category);
+    const ofAccount = account.accountId ? ` of account ${account.accountId}` : '';
+    const needs = account.accountId ? 'a cross-account request needs one' : 'a request judged cross-account needs one';
+    if (!resource) {
+      explanation.push(`No resource-based policy${ofAccount} allows it, and ${needs}: none was given.`);
+      return decide('IMPLICIT_DENY', [], 'RESOURCE_POLICY');
+    }
+    if (resource.allows.length === 0) {
+      explanation.push(`The ${categoryName(resourceCategory)}${ofAccount} does not allow ${what} for this principal${missingNote()}, and ${needs}.`);
+      return decide('IMPLICIT_DENY', resource.nearMisses, resourceCategory);
+    }
+    explanation.push(`${capitalized(categoryName(resourceCategory))}${ofAccount} allows it too: ${resource.allows.map(describe).join('; ')}.`);
+    return decide('ALLOWED', [...scpAllows, ...identity.allows, ...(boundary?.allows ?? []), ...(session?.allows ?? []), ...resource.allows]);
   }
 
   // 3. Resource-based policy.
@@ -178,6 +228,57 @@ export function evaluateRequest(input: EvaluationInput): Decision {
   const limit = limitingType(boundary, session, what, missingNote, explanation);
   if (limit) return decide('IMPLICIT_DENY', limit.nearMisses, limit.category);
   return decide('ALLOWED', [...scpAllows, ...accountGrants, ...identity.allows, ...(boundary?.allows ?? []), ...(session?.allows ?? [])]);
+}
+
+/**
+ * The resource's account: the one its ARN names; for an ARN that names none, the caller's
+ * aws:ResourceAccount, else govgraph's inventory, else unknown. A PolicyEvaluationError when the
+ * caller's aws:ResourceAccount is no account id, or contradicts the ARN's.
+ */
+export function resourceAccountOf(request: AuthorizationRequest): ResourceAccount {
+  if (request.resourceArn === '*') return { accountId: null, source: null };
+  const arn = parseArn(request.resourceArn);
+  const named = arn?.accountId ?? '';
+  const given = contextValues(request.context, 'aws:ResourceAccount');
+  if (given && (given.length > 1 || !ACCOUNT_ID.test(given[0]))) {
+    throw new PolicyEvaluationError(`aws:ResourceAccount must be one 12-digit account id, not ${JSON.stringify(given.length > 1 ? given : given[0])}`);
+  }
+  if (named) {
+    if (given && given[0] !== named) {
+      throw new PolicyEvaluationError(`aws:ResourceAccount ${given[0]} contradicts the account ${named} that ${request.resourceArn} names`);
+    }
+    return { accountId: named, source: 'ARN' };
+  }
+  const known = given?.[0] ?? request.inventoryAccountId;
+  if (known) return { accountId: known, source: known === request.inventoryAccountId ? 'INVENTORY' : 'CONTEXT' };
+  return { accountId: null, source: 'UNKNOWN' };
+}
+
+/** Whether the request is judged as crossing accounts (account ids only: `aws` in an AWS managed policy's ARN is none). */
+function crossesAccounts(account: ResourceAccount, caller: Caller): boolean {
+  // Unknown: judged within the principal's account, as IAM's policy simulator does when no resource
+  // owner is given. For an access review that over-reports (an identity policy alone is taken to
+  // allow) rather than hides access another account's bucket policy would have to grant; the
+  // Decision says so, and aws:ResourceAccount makes it exact.
+  if (account.source === 'UNKNOWN') return false;
+  return account.accountId !== null && ACCOUNT_ID.test(account.accountId) && caller.accountId !== null && account.accountId !== caller.accountId;
+}
+
+const SOURCE_NAMES: Record<ResourceAccountSource, string> = {
+  ARN: 'as its ARN names it',
+  CONTEXT: 'as the aws:ResourceAccount given says',
+  INVENTORY: "as govgraph's inventory records it",
+  UNKNOWN: 'unknown',
+};
+
+/** The line saying which account the resource is in and how the request is judged; null within one known account. */
+function describeAccounts(request: AuthorizationRequest, account: ResourceAccount, caller: Caller, crossing: boolean): string | null {
+  const principalIn = caller.accountId ? `the principal is in ${caller.accountId}` : "the principal's account is unknown";
+  if (account.source === 'UNKNOWN') {
+    return `${request.resourceArn} names no account and govgraph knows none for it: judged as in the principal's account, as IAM's policy simulator does, which may allow what AWS denies if it is another account's (give aws:ResourceAccount to judge it exactly).`;
+  }
+  if (!crossing) return null;
+  return `${request.resourceArn} is in account ${account.accountId} (${SOURCE_NAMES[account.source!]}), ${principalIn}: a cross-account request, allowed only when the principal's account (identity-based policies and what limits them) and the resource's account (a resource-based policy) both allow it.`;
 }
 
 /** The boundary or session policies, when present and without an Allow; null when neither limits. */

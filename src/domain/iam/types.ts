@@ -103,7 +103,20 @@ export interface AuthorizationRequest {
    * session is not limited by boundaries or session policies, unlike a grant to the role.
    */
   sessionArn?: string;
+  /**
+   * The account govgraph's inventory records the resource in, for an ARN that names none (S3
+   * buckets and objects). The context's aws:ResourceAccount carries it too; a caller's
+   * aws:ResourceAccount naming another account wins over it.
+   */
+  inventoryAccountId?: string;
 }
+
+/** Where the engine took the resource's account from: same- or cross-account evaluation hangs on it. */
+export type ResourceAccountSource =
+  | 'ARN' // the resource ARN names it
+  | 'CONTEXT' // the caller's aws:ResourceAccount, for an ARN that names none
+  | 'INVENTORY' // govgraph's inventory records it, for an ARN that names none
+  | 'UNKNOWN'; // the ARN names none and nothing else tells: the Decision says how it was judged
 
 /**
  * Everything that applies to one request. An absent (undefined) list means "this policy type does
@@ -136,6 +149,10 @@ export interface Decision {
   missingContextKeys: string[];
   /** one line per step, for people: which policy type allowed or denied and why */
   explanation: string[];
+  /** the account the resource is in, as the engine took it; null when unknown, or for `*` */
+  resourceAccount: string | null;
+  /** where resourceAccount came from; null for `*` (no resource) */
+  resourceAccountSource: ResourceAccountSource | null;
 }
 
 /** A problem in a policy or request that makes an answer impossible: never a silent no-match. */
