@@ -233,7 +233,7 @@ function whoCanRequests(n: number, resources: ReturnType<typeof resourcePages>['
     { action: 'sagemaker:StopNotebookInstance', resourceArn: resources[1 % resources.length].find((r) => r.kind === 'notebook-instance')!.arn, at: AT },
     { action: 'sagemaker:CreatePresignedDomainUrl', resourceArn: resources[2 % resources.length].find((r) => r.kind === 'user-profile')!.arn, at: AT },
     { action: 'sagemaker:CreateNotebookInstance', context: [region, { key: 'sagemaker:DirectInternetAccess', values: ['Disabled'] }, { key: 'aws:TagKeys', values: ['team'] }], at: AT },
-    // an S3 ARN names no account: whoCan refuses one whose account it cannot tell
+    // an S3 ARN names no account: given aws:ResourceAccount, whoCan narrows to that account's principals
     { action: 's3:GetObject', resourceArn: 'arn:aws:s3:::ml-Pricing/features/part-1.parquet', context: [{ key: 'aws:SourceIp', values: ['10.1.2.3'] }, { key: 'aws:ResourceAccount', values: [accountId(0)] }], at: AT },
     { action: 'sagemaker:UpdateTrainingJob', resourceArn: resources[3 % resources.length].find((r) => r.kind === 'training-job')!.arn, at: AT },
     { action: 'iam:PassRole', context: [{ key: 'iam:PassedToService', values: ['sagemaker.amazonaws.com'] }], at: AT },

@@ -74,7 +74,12 @@ export class ScopedSession implements Queryable {
   private tail: Promise<unknown> = Promise.resolve();
 
   query<R extends Record<string, any> = any>(text: string | NamedStatement, values?: unknown[]): Promise<{ rows: R[] }> {
-    const run = this.tail.then(() => this.run<R>(text, values));
+    return this.enqueue(() => this.run<R>(text, values));
+  }
+
+  /** Work on the connection in its turn, after every statement asked before it. */
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(work);
     this.tail = run.catch(() => undefined);
     return run;
   }
@@ -106,8 +111,13 @@ export class ScopedSession implements Queryable {
       await this.query('RELEASE SAVEPOINT govgraph_change');
       return result;
     } catch (err) {
-      if (this.client && !this.cancelled) {
-        await this.client.query('ROLLBACK TO SAVEPOINT govgraph_change').then(() => (this.aborted = false), () => undefined);
+      // in its turn, and not through query(): the failed statement marked the transaction aborted,
+      // and query() would roll all of it back, changes of earlier mutation fields included
+      if (!this.cancelled) {
+        await this.enqueue(async () => {
+          await this.client?.query('ROLLBACK TO SAVEPOINT govgraph_change');
+          this.aborted = false;
+        }).catch(() => undefined);
       }
       throw err;
     }

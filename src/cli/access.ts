@@ -162,23 +162,10 @@ export async function readSimulationExtras(flags: { resourcePolicy?: string; ses
 /** GraphQL serialises an enum by its name: `Allow` → `ALLOW`. */
 const effectName = (effect: PolicyEffect) => (effect === PolicyEffect.DENY ? 'DENY' : 'ALLOW');
 
-/** The Decision as GraphQL gives it (its own fields; `principal`, a link to the Principal, left out). */
+/** The Decision as GraphQL gives it: every field of toDecision's, but `principal` (a link to the Principal). */
 function decisionJson(sim: Simulation) {
-  const d = toDecision(sim);
-  return {
-    decision: d.decision,
-    decidingStatements: d.decidingStatements.map((s) => ({ ...s, effect: effectName(s.effect) })),
-    missingContextKeys: d.missingContextKeys,
-    deniedBy: d.deniedBy,
-    explanation: d.explanation,
-    at: d.at,
-    principalArn: d.principalArn,
-    sessionArn: d.sessionArn,
-    action: d.action,
-    resourceArn: d.resourceArn,
-    resourceTags: d.resourceTags,
-    context: d.context,
-  };
+  const { principalKey: _link, ...d } = toDecision(sim);
+  return { ...d, decidingStatements: d.decidingStatements.map((s) => ({ ...s, effect: effectName(s.effect) })) };
 }
 
 /** A PolicyGrant as GraphQL gives it (`principal` left out). */

@@ -227,7 +227,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('make a key and print it once: only its hash is stored')
     .requiredOption('--name <name>', 'who or what uses it (kept in the access log and on every change it makes)')
     .addOption(new Option('--role <role>', 'what it may read and change (README: Roles)').choices([...ROLES]).makeOptionMandatory())
-    .option('--team <team>', 'a team it is scoped to (repeatable; team-lead and team-member need at least one)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--team <team>', 'a team it is scoped to (repeatable; team-lead and team-member need at least one)', repeatable)
     .option('--expires <time>', 'when it stops working (ISO 8601); default: never')
     .option('--json', 'print only {"id","key","role","teams"}')
     .action(async (opts: { name: string; role: string; team?: string[]; expires?: string; json?: boolean }) => {

@@ -5,6 +5,10 @@
  * mistake and is refused as one, before any query.
  */
 const UNSTORABLE = /\0|\p{Cs}/u;
+const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, 'gu');
+
+/** `s` with what Postgres cannot hold replaced by U+FFFD: for text kept as a record (the access log), not looked up. */
+export const storableText = (s: string): string => s.replace(UNSTORABLE_ALL, '\uFFFD');
 
 /** Why `s` cannot be stored or looked up as text; null when it can. */
 export function unstorableText(s: string): string | null {

@@ -3,6 +3,8 @@ import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { Pool } from 'pg';
 import type { Identity } from '../auth/identity';
+import { storableText } from '../read/text';
+import { REFUSAL_CODES } from './errors';
 
 /**
  * The API access log: every request (allowed, refused, failed) as one row of api_access_log.
@@ -41,22 +43,6 @@ export interface AccessLogEntry {
   clientAddress: string | null;
   userAgent: string | null;
 }
-
-/**
- * Error codes that mean the API refused the call (the caller's credential, rights, input or
- * rate), as opposed to failing it: the outcome of a request whose first error has one of these
- * codes is 'refused', of one with any other code 'failed'.
- */
-export const REFUSAL_CODES: ReadonlySet<string> = new Set([
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'BAD_USER_INPUT',
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'RATE_LIMITED',
-  'QUERY_TOO_COMPLEX',
-]);
 
 export function outcomeOf(errorCode: string | null): AccessOutcome {
   if (errorCode === null) return 'allowed';
@@ -104,8 +90,6 @@ export const isSecretName = (name: string): boolean => SECRET_NAME.test(name.toL
 const SECRET_VALUE = /ggk_[A-Za-z0-9_-]{8,}|eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|^\s*bearer\s+\S/i;
 export const looksLikeSecret = (value: string): boolean => SECRET_VALUE.test(value);
 
-/** Postgres text and jsonb cannot hold NUL nor an unpaired surrogate (not Unicode); every other character is kept. */
-const noNul = (s: string) => s.replace(/\0|\p{Cs}/gu, '\uFFFD');
 
 /**
  * The request's variables as the log keeps them: every value under a secret name (isSecretName)
@@ -120,7 +104,7 @@ export function redactVariables(variables: unknown): unknown {
   const walk = (value: unknown, depth: number): unknown => {
     if (typeof value === 'string') {
       if (looksLikeSecret(value)) return REDACTED;
-      const s = noNul(value);
+      const s = storableText(value);
       return s.length > LIMITS.variablesString ? `${s.slice(0, LIMITS.variablesString)}${TRUNCATED}` : s;
     }
     if (typeof value === 'number') return Number.isFinite(value) ? value : null;
@@ -140,7 +124,7 @@ export function redactVariables(variables: unknown): unknown {
         out[TRUNCATED] = 'more keys';
         break;
       }
-      const name = noNul(key).slice(0, LIMITS.variablesString);
+      const name = storableText(key).slice(0, LIMITS.variablesString);
       out[name] = isSecretName(key) ? REDACTED : walk((value as Record<string, unknown>)[key], depth + 1);
     }
     return out;
@@ -229,7 +213,7 @@ export function fragmentsOf(document: DocumentNode | undefined): Map<string, Fra
 
 const cut = (value: string | null | undefined, max: number): string | null => {
   if (value === null || value === undefined) return null;
-  const s = noNul(value);
+  const s = storableText(value);
   return s.length > max ? s.slice(0, max) : s;
 };
 
@@ -453,7 +437,7 @@ export function refusedRequestEntry(r: {
     operationName: null,
     querySha256: null,
     variables: null,
-    outcome: REFUSAL_CODES.has(r.code) ? 'refused' : 'failed',
+    outcome: outcomeOf(r.code),
     errorCode: r.code,
     httpStatus: r.status,
     rowsReturned: null,
@@ -635,15 +619,13 @@ export function subscriptionRecorder(
     });
   };
   return {
-    /** The operation resolved (subscription); when it was refused, give the errors sent. */
-    start(operation: OperationType | null, errors?: readonly { extensions?: Record<string, unknown> }[]) {
+    /** The operation resolved (null: it never did); a refusal arrives through end(errors). */
+    start(operation: OperationType | null) {
       operationType = operation;
-      const code = firstErrorCode(errors);
-      if (code !== null) finish(code, null);
     },
-    /** One event delivered. */
-    next(data?: unknown) {
-      rows += data === undefined ? 1 : Math.max(1, countReturnedRows(data));
+    /** One event delivered (a subscription's rows are its events). */
+    next() {
+      rows++;
     },
     /** Completed or the client left (null), or ended by an error (its errors). */
     end(errors?: readonly { extensions?: Record<string, unknown> }[]) {

@@ -25,7 +25,7 @@ import { ScopedSession, scopeOf, type Scope } from '../auth/scoped-session';
 import { truncate } from '../read/errors';
 import { accessLogHttpMiddleware, accessLogPlugin, createAccessLogWriter, subscriptionRecorder } from './access-log';
 import { createContext, type ClientInfo, type GovgraphContext, type WhoOwnsFn } from './context';
-import { checkSubscribeLimits, limitParseOptions, parseRefusal, limitValidationRules, queryLimitsFromConfig, queryLimitsPlugin, rejectOversizedVariables } from './query-limits';
+import { checkSubscribeLimits, limitParseOptions, limitValidationRules, queryLimitsFromConfig, queryLimitsPlugin, rejectOversizedVariables } from './query-limits';
 import { concurrencyLimitMiddleware, createRateLimiter, rateLimitKey, rateLimitMiddleware } from './rate-limit';
 import { createSocketGuard, socketGuardOptionsFromConfig, type SocketLease } from './socket-guard';
 import { formatError } from './errors';
@@ -161,15 +161,11 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
           variables: payload.variables,
         });
         (ctx.extra.recorders ??= new Map()).set(id, recorder);
-        let document;
-        try {
-          document = parse(payload.query, limitParseOptions(limits));
-        } catch (err) {
-          recorder.start(null);
-          // refused here: left to graphql-ws, the document would be parsed again without the token
-          // limit, and validated without the depth and alias limits (onError records the refusal)
-          return [parseRefusal(err)];
-        }
+        // every limit first, on the one parse of the document (graphql-ws would parse it again
+        // without the token limit, and validate it without the depth and alias limits)
+        const checked = checkSubscribeLimits(schema, payload, limits);
+        if ('errors' in checked) return checked.errors; // onError records the refusal
+        const { document } = checked;
         const operation = getOperationAST(document, payload.operationName);
         recorder.start(operation?.operation ?? null);
         if (operation && operation.operation !== 'subscription') {
@@ -181,15 +177,16 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
           if (err instanceof ForbiddenError) return [new GraphQLError(err.message, { extensions: { code: 'FORBIDDEN' } })];
           throw err;
         }
-        const refused = checkSubscribeLimits(schema, payload, limits);
-        if (refused) return refused;
         if (!ctx.extra.lease?.startSubscription(id)) {
           return [new GraphQLError('too many subscriptions for this credential', { extensions: { code: 'RATE_LIMITED' } })];
         }
-        return undefined;
+        // the checked document as the execution arguments: graphql-ws parses and validates nothing again
+        return { schema, document, variableValues: payload.variables, operationName: payload.operationName };
       },
+      // a refused subscribe ends here (graphql-ws calls no onComplete after onSubscribe's errors)
       onError: (ctx, id, _payload, errors) => {
         ctx.extra.recorders?.get(id)?.end(errors);
+        ctx.extra.recorders?.delete(id);
       },
       onComplete: (ctx, id) => {
         ctx.extra.recorders?.get(id)?.end();
@@ -202,7 +199,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       onNext: async (ctx, id, _payload, args, result) => {
         const done = args.contextValue as GovgraphContext | undefined;
         if (done) await endSessions(done);
-        ctx.extra.recorders?.get(id)?.next(result.data);
+        ctx.extra.recorders?.get(id)?.next();
         return result.errors
           ? { ...result, errors: result.errors.map((e) => format(e instanceof GraphQLError ? e.toJSON() : (e as GraphQLFormattedError), e)) }
           : result;
@@ -221,7 +218,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     validationRules: limitValidationRules(limits),
     includeStacktraceInErrorResponses: false,
     // csrfPrevention stays at its default (on): GET and simple POSTs need a preflight-forcing header
-    formatError: formatError(log),
+    formatError: format,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // no response is HTTP-cacheable (answers depend on data that changes with every ingest), and
@@ -253,6 +250,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     if (!ready) log.warn({ postgres, redis: redisCheck }, 'not ready');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { postgres: postgres === 'ok' ? 'ok' : 'unavailable', redis: redisCheck === 'ok' ? 'ok' : 'unavailable' } });
   });
+  /** The budget a request draws on: its authenticated caller's (set by authenticate). */
+  const credentialOf = (req: Request) => rateLimitKey(req.res!.locals.identity as Identity);
   // The credential is checked before the body is read: an unauthenticated client costs a header.
   const authenticate = async (req: Request, res: Response, next: NextFunction) => {
     try {
@@ -278,9 +277,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     accessLogHttpMiddleware(accessLog),
     authenticate,
     // one budget per credential, shared by every API process through Redis
-    rateLimitMiddleware(rateLimiter, (_req) => rateLimitKey(_req.res!.locals.identity as Identity)),
+    rateLimitMiddleware(rateLimiter, credentialOf),
     // and a bounded number in flight at once, per process
-    concurrencyLimitMiddleware(config.API_MAX_CONCURRENT_PER_CREDENTIAL, (_req) => rateLimitKey(_req.res!.locals.identity as Identity)),
+    concurrencyLimitMiddleware(config.API_MAX_CONCURRENT_PER_CREDENTIAL, credentialOf),
     express.json({ limit: limits.maxBodyBytes }),
     rejectOversizedVariables(limits),
     expressMiddleware(apollo, {

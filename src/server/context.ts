@@ -1,4 +1,3 @@
-import type { Pool } from 'pg';
 import type { Identity } from '../auth/identity';
 import { attribution } from '../auth/identity';
 import type { ScopedSession } from '../auth/scoped-session';
@@ -8,7 +7,7 @@ import { createLoaders, type Loaders } from './loaders';
 import type { ViolationFeed } from './violation-feed';
 
 /** The ownership resolver's contract (src/ownership/who-owns.ts). */
-export type WhoOwnsFn = (db: Queryable | Pool, query: string, opts: { teamTagKey: string }) => Promise<OwnershipAnswer>;
+export type WhoOwnsFn = (db: Queryable, query: string, opts: { teamTagKey: string }) => Promise<OwnershipAnswer>;
 
 /** Where a request came from, for the access log. */
 export interface ClientInfo {

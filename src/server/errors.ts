@@ -22,9 +22,15 @@ const CLIENT_CODES = new Set([
   'FORBIDDEN',
 ]);
 
+/**
+ * Codes that mean the API refused the call (the caller's credential, rights, input or rate), as
+ * opposed to failing it: every client code but NOT_FOUND (the access log's outcome).
+ */
+export const REFUSAL_CODES: ReadonlySet<string> = new Set([...CLIENT_CODES].filter((code) => code !== 'NOT_FOUND'));
+
 export interface ErrorLog {
   error(obj: object, msg: string): void;
-  warn?(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
 }
 
 /**
@@ -58,12 +64,12 @@ export function formatError(log: ErrorLog) {
     // an answer of our own in place of the error, where it was and with the code a client acts on
     const answer = (message: string, code: string): GraphQLFormattedError => ({ message, locations: formatted.locations, path: formatted.path, extensions: { code } });
     if (original instanceof DatabaseError && original.code && BAD_INPUT_SQLSTATES.has(original.code)) {
-      log.warn?.({ sqlstate: original.code, reason: original.message, path: formatted.path }, 'request refused by Postgres as bad input');
+      log.warn({ sqlstate: original.code, reason: original.message, path: formatted.path }, 'request refused by Postgres as bad input');
       return answer('A value in the request cannot be stored or compared (not valid text, or a date or number out of range); check the arguments', 'BAD_USER_INPUT');
     }
     // 57014 query_canceled: statement_timeout (API_STATEMENT_TIMEOUT_MS) ended the statement
     if (original instanceof DatabaseError && original.code === '57014') {
-      log.warn?.({ path: formatted.path }, 'a statement of the request ran past its time bound and was cancelled');
+      log.warn({ path: formatted.path }, 'a statement of the request ran past its time bound and was cancelled');
       return answer('This part of the query took longer than the API allows and was stopped; ask for a narrower window, a filter or a smaller page', 'QUERY_TIMEOUT');
     }
     if (original instanceof RequestCancelledError) {

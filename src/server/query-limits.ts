@@ -161,7 +161,7 @@ const TOTAL_COUNT_COST = 10;
  * (the schema's default when absent, e.g. 50), else LIST_SIZES. In a connection, `totalCount`
  * is counted once, not per item.
  */
-export const costEstimator: ComplexityEstimator = ({ type, field, node, args, childComplexity }) => {
+const costEstimator: ComplexityEstimator = ({ type, field, node, args, childComplexity }) => {
   const key = `${type.name}.${field.name}`;
   const own = field.name === 'totalCount' ? TOTAL_COUNT_COST : (FIELD_COSTS[key] ?? 1);
   const returned = getNullableType(field.type);
@@ -348,8 +348,9 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, schema, operationName }) {
-          const error =
-            checkVariablesShape(request.variables, limits) ?? checkQueryCost(schema, document, request.variables, operationName, limits);
+          // a POST's variables were checked before the body reached Apollo (rejectOversizedVariables)
+          const shape = request.http?.method === 'GET' ? checkVariablesShape(request.variables, limits) : null;
+          const error = shape ?? checkQueryCost(schema, document, request.variables, operationName, limits);
           if (error) throw error;
         },
       };
@@ -359,33 +360,33 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin {
 
 /**
  * Every limit for one graphql-ws subscribe message: variables' shape, tokens, depth, aliases,
- * directives, the spec's validation, and cost. Returns the errors to return from onSubscribe,
- * or null when the operation may run (graphql-ws then parses and validates it as usual).
+ * directives, the spec's validation, and cost. Parses and validates once: the document it gives
+ * back is handed to graphql-ws as the operation's execution arguments, never parsed again.
  */
 export function checkSubscribeLimits(
   schema: GraphQLSchema,
   payload: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null },
   limits: QueryLimits,
-): GraphQLError[] | null {
+): { errors: GraphQLError[] } | { document: DocumentNode } {
   const shape = checkVariablesShape(payload.variables, limits);
-  if (shape) return [withoutHttp(shape)];
+  if (shape) return { errors: [withoutHttp(shape)] };
   let document: DocumentNode;
   try {
     document = parse(payload.query, limitParseOptions(limits));
   } catch (err) {
-    return [parseRefusal(err)];
+    return { errors: [parseRefusal(err)] };
   }
   const invalid = validate(schema, document, [...specifiedRules, ...limitValidationRules(limits)]);
-  if (invalid.length > 0) return [...invalid];
+  if (invalid.length > 0) return { errors: [...invalid] };
   const cost = checkQueryCost(schema, document, payload.variables ?? undefined, payload.operationName, limits);
-  return cost ? [withoutHttp(cost)] : null;
+  return cost ? { errors: [withoutHttp(cost)] } : { document };
 }
 
 /**
  * A document the limited parse refused (a syntax error, or past maxTokens) as the error to answer
  * with: code GRAPHQL_PARSE_FAILED, as Apollo gives over HTTP.
  */
-export function parseRefusal(err: unknown): GraphQLError {
+function parseRefusal(err: unknown): GraphQLError {
   const message = err instanceof GraphQLError ? err.message : 'Syntax Error: the query cannot be parsed';
   return new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
 }

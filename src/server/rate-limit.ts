@@ -82,13 +82,11 @@ export function rateLimitKey(identity: Pick<Identity, 'kind' | 'id'>): string {
 /**
  * Express middleware: refuses a request over its credential's budget with HTTP 429, a
  * `Retry-After` header (seconds) and a GraphQL error with code RATE_LIMITED. `keyOf` names the
- * budget (rateLimitKey of the authenticated identity; `ip:<address>` before authentication);
- * null: not limited here.
+ * budget (rateLimitKey of the authenticated identity).
  */
-export function rateLimitMiddleware(limiter: RateLimiter, keyOf: (req: Request) => string | null | Promise<string | null>) {
+export function rateLimitMiddleware(limiter: RateLimiter, keyOf: (req: Request) => string) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const key = await keyOf(req);
-    if (key === null) return next();
+    const key = keyOf(req);
     const decision = await limiter.consume(key);
     if (decision.allowed) return next();
     res
@@ -112,11 +110,10 @@ export function rateLimitMiddleware(limiter: RateLimiter, keyOf: (req: Request) 
  * with HTTP 429 at once, so a caller looping its heaviest allowed query cannot take every
  * connection of the pool. A waiting request whose client goes away leaves the line.
  */
-export function concurrencyLimitMiddleware(maxInFlight: number, keyOf: (req: Request) => string | null, maxWaiting = 4 * maxInFlight) {
+export function concurrencyLimitMiddleware(maxInFlight: number, keyOf: (req: Request) => string, maxWaiting = 4 * maxInFlight) {
   const lines = new Map<string, { running: number; waiting: (() => void)[] }>();
   return (req: Request, res: Response, next: NextFunction): void => {
     const key = keyOf(req);
-    if (key === null) return next();
     const line = lines.get(key) ?? { running: 0, waiting: [] };
     lines.set(key, line);
     let released = false;
@@ -133,7 +130,6 @@ export function concurrencyLimitMiddleware(maxInFlight: number, keyOf: (req: Req
       return next();
     }
     if (line.waiting.length >= maxWaiting) {
-      if (line.running === 0 && line.waiting.length === 0) lines.delete(key);
       res
         .status(429)
         .set('Retry-After', '1')

@@ -496,6 +496,8 @@ describe('abuse limits through the running API', () => {
       }
       expect(otherKey.status).toBe(200);
       expect(((await otherKey.json()) as GraphQLResponse).errors).toBeUndefined();
+      // the shared budget lives under the configured queue prefix, one Redis Cluster slot with the queues
+      expect((await redis.keys(`${sharedPrefix}:api-rate*`)).length).toBeGreaterThan(0);
     });
   });
 
@@ -605,7 +607,10 @@ describe('abuse limits through the running API', () => {
         const waitingOnLock = async () =>
           (await db.pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND wait_event_type = 'Lock'`, [db.name])).rows[0].n as number;
         for (let i = 0; i < 200 && (await waitingOnLock()) < 1; i++) await sleep(25);
-        const waiting = Array.from({ length: 4 }, () => held.post('{ teams { name } }'));
+        const waiting = Array.from({ length: 3 }, () => held.post('{ teams { name } }'));
+        // the fourth in line, whose client will go away
+        const leaving = new AbortController();
+        const aborted = fetch(held.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${held.adminKey}` }, body: JSON.stringify({ query: '{ teams { name } }' }), signal: leaving.signal }).catch((e: Error) => e);
         let answeredWhileWaiting = 0;
         for (const w of waiting) void w.then(() => answeredWhileWaiting++);
         await sleep(200);
@@ -613,15 +618,22 @@ describe('abuse limits through the running API', () => {
         // Act
         const oneMore = await held.post('{ teams { name } }');
         const otherKey = await held.post('{ teams { name } }', undefined, { authorization: `Bearer ${other}` });
+        // a waiting client that goes away leaves the line: one more may take its place
+        leaving.abort();
+        await aborted;
+        await sleep(100);
+        const inItsPlace = held.post('{ teams { name } }');
+        await sleep(100);
         const answeredBeforeTheirTurn = answeredWhileWaiting;
         await locker.query('ROLLBACK');
-        const finished = await Promise.all([running, ...waiting]);
+        const finished = await Promise.all([running, ...waiting, inItsPlace]);
 
         // Assert
         expect(oneMore.status).toBe(429);
         expect(oneMore.body.errors?.[0].extensions?.code).toBe('RATE_LIMITED');
         expect(otherKey.status).toBe(200);
         expect(answeredBeforeTheirTurn).toBe(0); // they waited for the running one, though they touch no locked table
+        expect((await aborted as Error).name).toBe('AbortError');
         expect(finished.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
       } finally {
         await locker.query('ROLLBACK').catch(() => undefined);

@@ -27,7 +27,7 @@ const TEAM_B_ROLE = `arn:aws:iam::${A}:role/SageMakerStudioDeveloperTeamBRole`;
 const EXEC_SESSION = `arn:aws:sts::${A}:assumed-role/SageMakerExecRole-ml-product-team/SageMaker`;
 const NEW_EXPERIMENT = buildSageMakerArn(DEMO_REGION, A, 'experiment', 'teama-new-experiment');
 /** The Decision's own fields, as `--json` prints them. */
-const DECISION = `decision deniedBy missingContextKeys explanation at principalArn sessionArn action resourceArn
+const DECISION = `decision deniedBy missingContextKeys explanation resourceAccount resourceAccountSource at principalArn sessionArn action resourceArn
   resourceTags { key value } context { key values }
   decidingStatements { source { kind policyArn policyName versionId viaGroup attachedTo } sid effect statementIndex statement
     conditions { operator key policyValues resolvedValues requestValues matched } }`;
@@ -108,7 +108,7 @@ describe('govgraph simulate / who-can / grants on the demo story', () => {
 
     it('--json prints the Decision exactly as GraphQL simulate gives it', async () => {
       // Arrange
-      const DECISION = `decision deniedBy missingContextKeys explanation at principalArn sessionArn action resourceArn
+      const DECISION = `decision deniedBy missingContextKeys explanation resourceAccount resourceAccountSource at principalArn sessionArn action resourceArn
         resourceTags { key value } context { key values }
         decidingStatements { source { kind policyArn policyName versionId viaGroup attachedTo } sid effect statementIndex statement
           conditions { operator key policyValues resolvedValues requestValues matched } }`;

@@ -17,8 +17,9 @@
  * (identity-based policies and what limits them: SCPs, boundary, session policies) and the
  * resource's account (its resource-based policy) apart, and allows only when both allow; a
  * resource-based policy then grants nothing on its own. The resource's account comes from its ARN,
- * else the caller's aws:ResourceAccount, else govgraph's inventory; an S3 ARN (which names no
- * account) whose account nobody knows is judged as another account's, and the Decision says so.
+ * else the caller's aws:ResourceAccount, else govgraph's inventory; an ARN that names no account
+ * (S3) whose account nobody knows is judged within the principal's account, as IAM's policy
+ * simulator does, and the Decision says so.
  *
  * Statements compile once (cached per statement object), so `whoCan` can evaluate the same grants
  * for thousands of principals.
@@ -179,8 +180,9 @@ export function evaluateRequest(input: EvaluationInput): Decision {
     }
     const limit = limitingType(boundary, session, what, missingNote, explanation);
     if (limit) return decide('IMPLICIT_DENY', limit.nearMisses, limit.category);
-    const ofAccount = account.accountId ? ` of account ${account.accountId}` : '';
-    const needs = account.accountId ? 'a cross-account request needs one' : 'a request judged cross-account needs one';
+    // crossing means both accounts are known (crossesAccounts)
+    const ofAccount = ` of account ${account.accountId}`;
+    const needs = 'a cross-account request needs one';
     if (!resource) {
       explanation.push(`No resource-based policy${ofAccount} allows it, and ${needs}: none was given.`);
       return decide('IMPLICIT_DENY', [], 'RESOURCE_POLICY');
@@ -254,13 +256,14 @@ export function resourceAccountOf(request: AuthorizationRequest): ResourceAccoun
   return { accountId: null, source: 'UNKNOWN' };
 }
 
-/** Whether the request is judged as crossing accounts (account ids only: `aws` in an AWS managed policy's ARN is none). */
+/**
+ * Whether the request crosses accounts: both accounts known and different (account ids only: `aws`
+ * in an AWS managed policy's ARN is none). Unknown (null) is judged within the principal's account,
+ * as IAM's policy simulator does when no resource owner is given: for an access review that
+ * over-reports (an identity policy alone is taken to allow) rather than hides access another
+ * account's bucket policy would have to grant; the Decision says so, and aws:ResourceAccount makes it exact.
+ */
 function crossesAccounts(account: ResourceAccount, caller: Caller): boolean {
-  // Unknown: judged within the principal's account, as IAM's policy simulator does when no resource
-  // owner is given. For an access review that over-reports (an identity policy alone is taken to
-  // allow) rather than hides access another account's bucket policy would have to grant; the
-  // Decision says so, and aws:ResourceAccount makes it exact.
-  if (account.source === 'UNKNOWN') return false;
   return account.accountId !== null && ACCOUNT_ID.test(account.accountId) && caller.accountId !== null && account.accountId !== caller.accountId;
 }
 
@@ -268,17 +271,16 @@ const SOURCE_NAMES: Record<ResourceAccountSource, string> = {
   ARN: 'as its ARN names it',
   CONTEXT: 'as the aws:ResourceAccount given says',
   INVENTORY: "as govgraph's inventory records it",
-  UNKNOWN: 'unknown',
+  UNKNOWN: 'unknown', // never said: an unknown account is described apart
 };
 
 /** The line saying which account the resource is in and how the request is judged; null within one known account. */
 function describeAccounts(request: AuthorizationRequest, account: ResourceAccount, caller: Caller, crossing: boolean): string | null {
-  const principalIn = caller.accountId ? `the principal is in ${caller.accountId}` : "the principal's account is unknown";
   if (account.source === 'UNKNOWN') {
     return `${request.resourceArn} names no account and govgraph knows none for it: judged as in the principal's account, as IAM's policy simulator does, which may allow what AWS denies if it is another account's (give aws:ResourceAccount to judge it exactly).`;
   }
   if (!crossing) return null;
-  return `${request.resourceArn} is in account ${account.accountId} (${SOURCE_NAMES[account.source!]}), ${principalIn}: a cross-account request, allowed only when the principal's account (identity-based policies and what limits them) and the resource's account (a resource-based policy) both allow it.`;
+  return `${request.resourceArn} is in account ${account.accountId} (${SOURCE_NAMES[account.source!]}), the principal is in ${caller.accountId}: a cross-account request, allowed only when the principal's account (identity-based policies and what limits them) and the resource's account (a resource-based policy) both allow it.`;
 }
 
 /** The boundary or session policies, when present and without an Allow; null when neither limits. */

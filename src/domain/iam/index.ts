@@ -6,5 +6,5 @@ export { matchesAction, matchesResource, matchResourcePattern, type ResourceMatc
 export { substituteVariables, variableKeys, hasVariables, contextValues, type Substitution, type TemplatePart } from './variables';
 export { evaluateConditionBlock, parseDate, parseNumber, type ConditionOutcome, type ConditionOptions } from './conditions';
 export { buildRequestContext, buildAuthorizationRequest, type RequestFacts, type PrincipalFacts, type ResourceFacts } from './context';
-export { evaluateRequest, evaluateStatements, resourceAccountOf, type StatementsEvaluation, type PrincipalMatch, type ResourceAccount } from './evaluate';
+export { evaluateRequest, evaluateStatements, resourceAccountOf, type StatementsEvaluation, type PrincipalMatch } from './evaluate';
 export { actionExists, conditionKeysForAction, expandActionPattern, validateRequest, isConditionKeyOfAction } from './catalog';
