@@ -1,6 +1,6 @@
 import type { AccessLogEntry } from '../server/access-log';
 import { Page, PageRequest, toPage } from './pagination';
-import { Params, Queryable, whereClause } from './sql';
+import { equalities, Params, Queryable, whereClause } from './sql';
 
 /** One row of the API access log (api_access_log), as `apiAccessLog` reads it: the entry as stored, with its id. */
 export interface AccessLogRow extends AccessLogEntry {
@@ -32,17 +32,15 @@ const COLUMNS = `a.id::text AS id, a.at,
 const ORDER = 'a.at DESC, a.id DESC';
 
 function filterConditions(filter: AccessLogFilter, p: Params): string[] {
-  const c: string[] = [];
   // text arguments reach here checked (src/server/input-guards.ts: no NUL, no lone surrogate)
-  const eq = (column: string, value: string | null | undefined) => {
-    if (value !== null && value !== undefined) c.push(`${column} = ${p.add(value)}`);
-  };
-  eq('a.identity_id', filter.identityId);
-  eq('a.identity_name', filter.identityName);
-  eq('a.role', filter.role);
-  eq('a.outcome', filter.outcome);
-  eq('a.operation_name', filter.operationName);
-  eq('a.error_code', filter.errorCode);
+  const c = equalities(p, [
+    ['a.identity_id', filter.identityId],
+    ['a.identity_name', filter.identityName],
+    ['a.role', filter.role],
+    ['a.outcome', filter.outcome],
+    ['a.operation_name', filter.operationName],
+    ['a.error_code', filter.errorCode],
+  ]);
   if (filter.from != null) c.push(`a.at >= ${p.add(filter.from)}`);
   if (filter.to != null) c.push(`a.at < ${p.add(filter.to)}`);
   return c;

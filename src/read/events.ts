@@ -1,5 +1,5 @@
 import { Page, PageRequest, toPage } from './pagination';
-import { Params, Queryable, whereClause } from './sql';
+import { equalities, Params, Queryable, whereClause } from './sql';
 
 /** One stored CloudTrail event (audit_events), as the API and the CLI read it. */
 export interface AuditEventRow {
@@ -70,15 +70,13 @@ function teamCondition(teamId: string): string {
 }
 
 function filterConditions(filter: AuditEventFilter, p: Params): string[] {
-  const c: string[] = [];
-  const eq = (column: string, value: string | null | undefined) => {
-    if (value !== null && value !== undefined) c.push(`${column} = ${p.add(value)}`);
-  };
-  eq('e.event_source', filter.eventSource);
-  eq('e.event_name', filter.eventName);
-  eq('e.error_code', filter.errorCode);
-  eq('e.account_id', filter.accountId);
-  eq('e.aws_region', filter.region);
+  const c = equalities(p, [
+    ['e.event_source', filter.eventSource],
+    ['e.event_name', filter.eventName],
+    ['e.error_code', filter.errorCode],
+    ['e.account_id', filter.accountId],
+    ['e.aws_region', filter.region],
+  ]);
   if (filter.principalArn != null) c.push(`e.principal_id = ANY(ARRAY(SELECT id FROM principals WHERE arn = ${p.add(filter.principalArn)}))`);
   if (filter.resourceArn != null) c.push(`e.resource_arns @> ARRAY[${p.add(filter.resourceArn)}::text]`);
   if (filter.team != null) c.push(teamCondition(`(SELECT id FROM teams WHERE name = ${p.add(filter.team)})`));

@@ -1,7 +1,7 @@
 import { parseArn } from '../domain/aws/arn';
 import { InvalidInputError, truncate } from './errors';
 import { Page, PageRequest, toPage } from './pagination';
-import { groupBy, Params, Queryable, whereClause } from './sql';
+import { equalities, groupBy, Params, Queryable, whereClause } from './sql';
 import { tagConditions } from './tags';
 
 /** Anything with an ARN (resources), as the API and the CLI read it. */
@@ -58,14 +58,13 @@ const idKey = (row: { id: string }) => [row.id];
 
 function filterConditions(filter: ResourceFilter, p: Params, options: { team: boolean } = { team: true }): string[] {
   const c: string[] = [];
-  const eq = (column: string, value: string | null | undefined) => {
-    if (value !== null && value !== undefined) c.push(`${column} = ${p.add(value)}`);
-  };
   if (options.team && filter.team != null) c.push(`r.owner_team_id = (SELECT id FROM teams WHERE name = ${p.add(filter.team)})`);
-  eq('r.service', filter.service);
-  eq('r.resource_type', filter.resourceType);
-  eq('r.account_id', filter.accountId);
-  eq('r.region', filter.region);
+  c.push(...equalities(p, [
+    ['r.service', filter.service],
+    ['r.resource_type', filter.resourceType],
+    ['r.account_id', filter.accountId],
+    ['r.region', filter.region],
+  ]));
   if (filter.deleted === true) c.push('r.deleted_at IS NOT NULL');
   if (filter.deleted === false) c.push('r.deleted_at IS NULL');
   return [...c, ...tagConditions('r.tags', filter, p)];

@@ -25,6 +25,11 @@ export interface Atomic extends Queryable {
   atomically<T>(work: (db: Queryable) => Promise<T>): Promise<T>;
 }
 
+/** `column = $n` for each column whose value is given: an absent filter field (null, undefined) narrows nothing. */
+export function equalities(p: Params, pairs: readonly (readonly [column: string, value: unknown])[]): string[] {
+  return pairs.filter(([, value]) => value !== null && value !== undefined).map(([column, value]) => `${column} = ${p.add(value)}`);
+}
+
 export const whereClause = (conditions: string[]): string => (conditions.length ? `WHERE ${conditions.join(' AND ')}` : '');
 
 /** Groups rows by a parent key, keeping the order the query gave them in. */

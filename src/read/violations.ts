@@ -1,7 +1,7 @@
 import type { Severity } from '../domain/rules/types';
 import { InvalidInputError, truncate } from './errors';
 import { Page, PageRequest, toPage } from './pagination';
-import { groupBy, Params, Queryable, whereClause } from './sql';
+import { equalities, groupBy, Params, Queryable, whereClause } from './sql';
 
 export type ViolationStatus = 'OPEN' | 'RESOLVED' | 'SUPPRESSED';
 
@@ -71,17 +71,15 @@ const ORDER = 'v.event_time DESC, v.id DESC';
 const violationKey = (row: ViolationRow) => [row.cursorTime, row.id];
 
 function filterConditions(filter: ViolationFilter, p: Params): string[] {
-  const c: string[] = [];
-  const eq = (column: string, value: string | null | undefined) => {
-    if (value !== null && value !== undefined) c.push(`${column} = ${p.add(value)}`);
-  };
-  eq('v.rule_id', filter.ruleId);
-  eq('v.severity', filter.severity);
-  eq('v.status', filter.status);
-  eq('v.team', filter.team);
-  eq('v.account_id', filter.accountId);
-  eq('v.resource_arn', filter.resourceArn);
-  eq('v.principal_arn', filter.principalArn);
+  const c = equalities(p, [
+    ['v.rule_id', filter.ruleId],
+    ['v.severity', filter.severity],
+    ['v.status', filter.status],
+    ['v.team', filter.team],
+    ['v.account_id', filter.accountId],
+    ['v.resource_arn', filter.resourceArn],
+    ['v.principal_arn', filter.principalArn],
+  ]);
   if (filter.from != null) c.push(`v.event_time >= ${p.add(filter.from)}`);
   if (filter.to != null) c.push(`v.event_time < ${p.add(filter.to)}`);
   return c;
